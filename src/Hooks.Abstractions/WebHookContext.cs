@@ -1,0 +1,43 @@
+namespace Hooks;
+
+/// <summary>What a handler knows about the message it handles besides the event itself.</summary>
+public sealed class WebHookContext
+{
+    /// <summary>The message id (<c>webhook-id</c>), the same on every attempt; the key for deduplication.</summary>
+    public required string MessageId { get; init; }
+
+    /// <summary>The event type name from the envelope, such as <c>order.created</c>.</summary>
+    public required string EventType { get; init; }
+
+    /// <summary>When the event happened, from the envelope's <c>timestamp</c>.</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>When this attempt was signed, from <c>webhook-timestamp</c>; equals <see cref="Timestamp"/> for
+    /// messages read from an event feed.</summary>
+    public required DateTimeOffset SentAt { get; init; }
+
+    /// <summary>The attempt number the producer reported (1 for the first), or <c>null</c> when it did not say.</summary>
+    public int? Attempt { get; init; }
+
+    /// <summary>The name of the receiver that accepted the message (several receivers may serve one app).</summary>
+    public string ReceiverName { get; init; } = "";
+
+    /// <summary>How the message arrived.</summary>
+    public WebHookSource Source { get; init; } = WebHookSource.Push;
+
+    /// <summary>The request headers, by lower-case name; empty for messages from an event feed.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = EmptyHeaders;
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyHeaders =
+        new Dictionary<string, string>(0, StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>How a message reached the consumer.</summary>
+public enum WebHookSource
+{
+    /// <summary>The producer POSTed it (directly or over a reversed connection).</summary>
+    Push,
+
+    /// <summary>The consumer's catch-up poller read it from the producer's event feed.</summary>
+    CatchUp,
+}

@@ -1,0 +1,26 @@
+namespace Hooks;
+
+/// <summary>The header names of the Standard Webhooks 1.0 wire format, and the aliases receivers accept.</summary>
+public static class WebHookHeaders
+{
+    /// <summary>The message id, the same on every attempt: <c>webhook-id</c>.</summary>
+    public const string Id = "webhook-id";
+
+    /// <summary>Unix seconds at which this attempt was signed: <c>webhook-timestamp</c>.</summary>
+    public const string Timestamp = "webhook-timestamp";
+
+    /// <summary>Space-separated <c>v1,&lt;base64&gt;</c> signatures: <c>webhook-signature</c>.</summary>
+    public const string Signature = "webhook-signature";
+
+    /// <summary>Svix's alias of <see cref="Id"/>.</summary>
+    public const string SvixId = "svix-id";
+
+    /// <summary>Svix's alias of <see cref="Timestamp"/>.</summary>
+    public const string SvixTimestamp = "svix-timestamp";
+
+    /// <summary>Svix's alias of <see cref="Signature"/>.</summary>
+    public const string SvixSignature = "svix-signature";
+
+    /// <summary>GitHub's HMAC-SHA256 body signature, <c>sha256=&lt;hex&gt;</c>.</summary>
+    public const string GitHubSignature256 = "X-Hub-Signature-256";
+}
