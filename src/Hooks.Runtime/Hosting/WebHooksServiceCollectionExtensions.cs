@@ -1,0 +1,32 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Hooks;
+
+/// <summary>Adds Hooks to an application's services.</summary>
+public static class WebHooksServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the Hooks core services (clock, event catalog) and everything the Hooks source generator registered for
+    /// the loaded assemblies: event types and consumer handlers. Safe to call more than once.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>A builder for producer, consumer and storage features.</returns>
+    public static WebHooksBuilder AddWebHooks(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = new WebHooksBuilder(services);
+        if (services.Any(s => s.ServiceType == typeof(WebHooksMarker)))
+        {
+            return builder;
+        }
+        services.AddSingleton<WebHooksMarker>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<WebHookEventCatalog>();
+        WebHookRegistry.Apply(builder);
+        return builder;
+    }
+
+    /// <summary>Marks a service collection that AddWebHooks already configured.</summary>
+    private sealed class WebHooksMarker;
+}
