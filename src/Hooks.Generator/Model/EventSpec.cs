@@ -1,0 +1,35 @@
+namespace Hooks.Generator.Model;
+
+/// <summary>
+/// One <c>[WebHookEvent]</c> type as the emitter needs it.
+/// </summary>
+/// <param name="Namespace">The containing namespace, empty for the global namespace.</param>
+/// <param name="ContainingTypes">Declarations of the enclosing types, outermost first, such as <c>partial class Outer</c>.</param>
+/// <param name="Keyword">The declaration keyword: <c>class</c>, <c>struct</c>, <c>record</c> or <c>record struct</c>.</param>
+/// <param name="Name">The type's simple name.</param>
+/// <param name="FullyQualifiedName">The type with <c>global::</c>, as emitted code refers to it.</param>
+/// <param name="IsValueType">Whether the type is a struct (its JSON <c>null</c> check differs).</param>
+/// <param name="EventType">The event type name, such as <c>order.created</c>.</param>
+/// <param name="DescriptionLiteral">The description as a C# literal (<c>null</c> when none).</param>
+/// <param name="HintName">The generated file's name.</param>
+/// <param name="Location">Where the type is declared, for diagnostics found later (duplicates, JSON).</param>
+internal sealed record EventSpec(
+    string Namespace,
+    EquatableArray<string> ContainingTypes,
+    string Keyword,
+    string Name,
+    string FullyQualifiedName,
+    bool IsValueType,
+    string EventType,
+    string DescriptionLiteral,
+    string HintName,
+    LocationInfo? Location);
+
+/// <summary>What the event parser found for one attributed type: a spec when it can be emitted, and diagnostics.</summary>
+internal sealed record EventParseResult(EventSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>An event with the JSON metadata found for it; <paramref name="JsonContext"/> is null when no context covers it.</summary>
+/// <param name="Event">The event.</param>
+/// <param name="JsonContext">The <c>JsonSerializerContext</c> with <c>global::</c>, or null.</param>
+/// <param name="JsonProperty">The context property that returns the event's <c>JsonTypeInfo</c>.</param>
+internal sealed record EventEmitSpec(EventSpec Event, string? JsonContext, string? JsonProperty);
