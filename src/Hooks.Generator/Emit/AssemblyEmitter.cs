@@ -74,12 +74,12 @@ internal static class AssemblyEmitter
         w.WriteLine(Sources.GeneratedCodeAttribute);
         w.OpenBlock("internal sealed class WebHookDispatcher : global::Hooks.Receiving.IWebHookDispatcher");
         w.WriteLine("private static readonly string[] s_eventTypes =");
-        w.OpenBlock("[");
+        w.WriteLine("[");
         foreach (var c in spec.DispatchCases)
         {
-            w.WriteLine($"{Literal(c.EventType)},");
+            w.WriteLine($"    {Literal(c.EventType)},");
         }
-        w.CloseBlock("];").WriteLine();
+        w.WriteLine("];").WriteLine();
         w.WriteLine("/// <summary>The dispatcher; it holds no state.</summary>");
         w.WriteLine("public static WebHookDispatcher Instance { get; } = new();");
         w.WriteLine();
