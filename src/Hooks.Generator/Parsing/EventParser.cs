@@ -102,6 +102,13 @@ internal static class EventParser
         {
             return "abstract";
         }
+        for (var t = symbol.ContainingType; t is not null; t = t.ContainingType)
+        {
+            if (t.IsGenericType)
+            {
+                return $"nested in the generic type '{t.ToDisplayString()}'";
+            }
+        }
         if (symbol.IsGenericType)
         {
             return "generic";
@@ -113,13 +120,6 @@ internal static class EventParser
         if (symbol.TypeKind is not (TypeKind.Class or TypeKind.Struct))
         {
             return $"a {symbol.TypeKind.ToString().ToLowerInvariant()}";
-        }
-        for (var t = symbol.ContainingType; t is not null; t = t.ContainingType)
-        {
-            if (t.IsGenericType)
-            {
-                return $"nested in the generic type '{t.ToDisplayString()}'";
-            }
         }
         return null;
     }

@@ -1,0 +1,302 @@
+using Hooks.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+
+namespace Hooks.Generator.Tests;
+
+/// <summary>Every user mistake the generator knows is reported with its id, at the user's code, saying how to fix it.</summary>
+public sealed class DiagnosticTests
+{
+    private const string Usings = """
+        using System.Text.Json.Serialization;
+        using Hooks;
+
+        """;
+
+    private static Diagnostic Single(string id, string source, params string[] references) =>
+        Single(id, GeneratorHarness.CreateCompilation("Diagnostics", Usings + source), references);
+
+    private static Diagnostic Single(string id, Microsoft.CodeAnalysis.CSharp.CSharpCompilation compilation, params string[] _)
+    {
+        var run = GeneratorHarness.Run(compilation);
+        var matching = run.HooksDiagnostics.Where(d => d.Id == id).ToList();
+        Assert.True(matching.Count == 1, $"Expected one {id}, got: {string.Join(Environment.NewLine, run.HooksDiagnostics)}");
+        var diagnostic = matching[0];
+        // Diagnostics travel through the pipeline as data and come back as file locations (path + spans).
+        var tree = compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
+        Assert.True(tree is not null, $"The diagnostic points at no source file: {diagnostic.Location}");
+        LastText = tree.GetText().ToString(diagnostic.Location.SourceSpan);
+        Assert.Equal(tree.GetLineSpan(diagnostic.Location.SourceSpan).Span, diagnostic.Location.GetLineSpan().Span);
+        return diagnostic;
+    }
+
+    [Fact]
+    public void HOOK001_event_not_partial()
+    {
+        var d = Single("HOOK001", """
+            [WebHookEvent("order.created")]
+            public record OrderCreated(string Id);
+            """);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains("add the 'partial' modifier to 'OrderCreated'", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal("OrderCreated", SourceText(d));
+    }
+
+    [Fact]
+    public void HOOK001_event_nested_in_a_type_that_is_not_partial()
+    {
+        var d = Single("HOOK001", """
+            public class Outer
+            {
+                [WebHookEvent("order.created")]
+                public partial record OrderCreated(string Id);
+            }
+            """);
+        Assert.Contains("add the 'partial' modifier to 'Outer'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("order created")]
+    [InlineData("order..created")]
+    [InlineData(".order")]
+    [InlineData("order.")]
+    [InlineData("")]
+    [InlineData("ordér.created")]
+    [InlineData("order-created")]
+    public void HOOK002_invalid_event_type_name(string name)
+    {
+        var d = Single("HOOK002", $$"""
+            [WebHookEvent("{{name}}")]
+            public partial record OrderCreated(string Id);
+            """);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains("letters, digits and '_' joined by '.'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOOK003_same_event_type_name_twice()
+    {
+        var d = Single("HOOK003", """
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id);
+            [WebHookEvent("order.created")]
+            public partial record OrderPlaced(string Id);
+            [JsonSerializable(typeof(OrderCreated))]
+            [JsonSerializable(typeof(OrderPlaced))]
+            internal partial class AppJson : JsonSerializerContext;
+            """);
+        Assert.Contains("'order.created' is used by both 'OrderCreated' and 'OrderPlaced'", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal("OrderPlaced", SourceText(d));
+    }
+
+    [Theory]
+    [InlineData("public partial record Generic<T>(T Value);", "generic")]
+    [InlineData("public abstract partial record Base(string Id);", "abstract")]
+    [InlineData("public ref partial struct Span { }", "a ref struct")]
+    [InlineData("public static partial class Statics { }", "static")]
+    public void HOOK004_unsupported_event_type(string declaration, string reason)
+    {
+        var d = Single("HOOK004", $"""
+            [WebHookEvent("order.created")]
+            {declaration}
+            """);
+        Assert.Contains($"because it is {reason}", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOOK004_event_nested_in_a_generic_type()
+    {
+        var d = Single("HOOK004", """
+            public partial class Outer<T>
+            {
+                [WebHookEvent("order.created")]
+                public partial record OrderCreated(string Id);
+            }
+            """);
+        Assert.Contains("nested in the generic type 'Outer<T>'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOOK005_no_json_context_names_the_attribute_to_add()
+    {
+        var d = Single("HOOK005", """
+            namespace Shop.Events
+            {
+                [WebHookEvent("order.created")]
+                public partial record OrderCreated(string Id);
+            }
+            """);
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Contains("add [JsonSerializable(typeof(Shop.Events.OrderCreated))] to a partial class deriving from JsonSerializerContext",
+            d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOOK005_is_not_reported_for_a_context_using_TypeInfoPropertyName()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("Named", Usings + """
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id);
+            [JsonSerializable(typeof(OrderCreated), TypeInfoPropertyName = "Created")]
+            internal partial class AppJson : JsonSerializerContext;
+            """));
+        Assert.Empty(run.Problems);
+    }
+
+    [Fact]
+    public void HOOK006_handler_for_a_type_that_is_not_an_event()
+    {
+        var d = Single("HOOK006", """
+            public sealed class Plain { }
+            public sealed class PlainHandler : IWebHookHandler<Plain>
+            {
+                public Task HandleAsync(Plain message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """);
+        Assert.Contains("mark 'Plain' with [WebHookEvent(\"name\")] and make it partial", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal("PlainHandler", SourceText(d));
+    }
+
+    [Fact]
+    public void HOOK007_private_event_type()
+    {
+        var d = Single("HOOK007", """
+            public partial class Outer
+            {
+                [WebHookEvent("order.created")]
+                private partial record OrderCreated(string Id);
+            }
+            """);
+        Assert.Contains("is private", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("make it (and any type containing it) internal or public", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOOK007_private_handler()
+    {
+        var d = Single("HOOK007", """
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id);
+            [JsonSerializable(typeof(OrderCreated))]
+            internal partial class AppJson : JsonSerializerContext;
+            public class Outer
+            {
+                private sealed class Handler : IWebHookHandler<OrderCreated>
+                {
+                    public Task HandleAsync(OrderCreated message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+                }
+            }
+            """);
+        Assert.Contains("'Outer.Handler' is private", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOOK008_handler_without_public_constructor()
+    {
+        var d = Single("HOOK008", """
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id);
+            [JsonSerializable(typeof(OrderCreated))]
+            internal partial class AppJson : JsonSerializerContext;
+            public sealed class Handler : IWebHookHandler<OrderCreated>
+            {
+                private Handler() { }
+                public Task HandleAsync(OrderCreated message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """);
+        Assert.Contains("add a public constructor", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOOK009_handled_events_from_two_assemblies_share_a_name()
+    {
+        var first = Contracts("ContractsA", "namespace A;");
+        var second = Contracts("ContractsB", "namespace B;");
+        var consumer = GeneratorHarness.CreateCompilation("Consumer", """
+            using Hooks;
+            public sealed class HandlerA : IWebHookHandler<A.Created>
+            {
+                public Task HandleAsync(A.Created message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            public sealed class HandlerB : IWebHookHandler<B.Created>
+            {
+                public Task HandleAsync(B.Created message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """).AddReferences(first, second);
+        var d = Single("HOOK009", consumer);
+        Assert.Contains("'A.Created' and 'B.Created' both use the event type name 'thing.created'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOOK010_event_declares_a_generated_member()
+    {
+        var d = Single("HOOK010", """
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id)
+            {
+                public static string EventType => "mine";
+            }
+            """);
+        Assert.Contains("declares 'EventType'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Handler_for_an_event_from_a_referenced_contracts_assembly_is_routed_without_diagnostics()
+    {
+        var contracts = Contracts("Contracts", "namespace A;");
+        var consumer = GeneratorHarness.CreateCompilation("Consumer", """
+            using Hooks;
+            public sealed class Handler : IWebHookHandler<A.Created>
+            {
+                public Task HandleAsync(A.Created message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """).AddReferences(contracts);
+        var run = GeneratorHarness.Run(consumer);
+        Assert.Empty(run.Problems);
+        var file = Assert.Single(run.HooksResult.GeneratedSources).SourceText.ToString();
+        Assert.Contains("case \"thing.created\":", file, StringComparison.Ordinal);
+        Assert.Contains("IWebHookHandler<global::A.Created>, global::Handler>", file, StringComparison.Ordinal);
+        Assert.DoesNotContain("AddEvent<", file, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Abstract_and_open_generic_handlers_are_not_registered_and_not_reported()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("Bases", Usings + """
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id);
+            [JsonSerializable(typeof(OrderCreated))]
+            internal partial class AppJson : JsonSerializerContext;
+            public abstract class Base<T> : IWebHookHandler<T> where T : IWebHookEvent<T>
+            {
+                public Task HandleAsync(T message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            public abstract class AbstractHandler : IWebHookHandler<OrderCreated>
+            {
+                public Task HandleAsync(OrderCreated message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """));
+        Assert.Empty(run.Problems);
+        Assert.DoesNotContain(run.HooksResult.GeneratedSources, s => s.SourceText.ToString().Contains("WebHookDispatcher", StringComparison.Ordinal));
+    }
+
+    private static PortableExecutableReference Contracts(string assemblyName, string ns)
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(assemblyName, Usings + ns + """
+
+            [WebHookEvent("thing.created")]
+            public partial record Created(string Id);
+            [JsonSerializable(typeof(Created))]
+            internal partial class ContractsJson : JsonSerializerContext;
+            """));
+        Assert.Empty(run.Problems);
+        using var stream = new MemoryStream();
+        Assert.True(run.Output.Emit(stream).Success);
+        return MetadataReference.CreateFromImage(stream.ToArray());
+    }
+
+    [ThreadStatic]
+    private static string? LastText;
+
+    /// <summary>The source text the last diagnostic checked by <see cref="Single(string, string, string[])"/> points at.</summary>
+    private static string SourceText(Diagnostic _) => LastText!;
+}
