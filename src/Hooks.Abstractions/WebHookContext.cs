@@ -25,7 +25,10 @@ public sealed class WebHookContext
     /// <summary>How the message arrived.</summary>
     public WebHookSource Source { get; init; } = WebHookSource.Push;
 
-    /// <summary>The request headers, by lower-case name; empty for messages from an event feed.</summary>
+    /// <summary>
+    /// The request headers, by case-insensitive name; empty for messages from an event feed. A view over the live
+    /// request: read it while the handler runs, copy what must outlive it.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = EmptyHeaders;
 
     private static readonly IReadOnlyDictionary<string, string> EmptyHeaders =

@@ -83,6 +83,11 @@ public readonly struct WebHookEnvelope
     public static bool TryRead(ReadOnlySpan<byte> body, out WebHookEnvelope envelope, out string? error)
     {
         envelope = default;
+        if (body.IsEmpty)
+        {
+            error = "The body is empty.";
+            return false;
+        }
         string? type = null;
         DateTimeOffset? timestamp = null;
         int dataStart = -1, dataLength = 0;

@@ -12,6 +12,12 @@ public static class WebHookHeaders
     /// <summary>Space-separated <c>v1,&lt;base64&gt;</c> signatures: <c>webhook-signature</c>.</summary>
     public const string Signature = "webhook-signature";
 
+    /// <summary>
+    /// The attempt number (1 for the first) a Hooks producer adds to each request: <c>webhook-attempt</c>. Not part
+    /// of Standard Webhooks; receivers treat it as optional information.
+    /// </summary>
+    public const string Attempt = "webhook-attempt";
+
     /// <summary>Svix's alias of <see cref="Id"/>.</summary>
     public const string SvixId = "svix-id";
 

@@ -1,0 +1,324 @@
+using System.Buffers;
+using System.Diagnostics;
+using Hooks.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace Hooks.Receiving;
+
+/// <summary>
+/// One named receiver's request pipeline, in order: POST with a bounded JSON body; the three Standard Webhooks
+/// headers (or their <c>svix-*</c> aliases); signature and timestamp; deduplication by message id; envelope; routing
+/// to the typed handler. A forged, replayed or malformed request never reaches a handler, and a genuine one whose
+/// handler fails is not marked handled, so the producer's retry runs it again.
+/// </summary>
+internal sealed partial class WebHookReceiver
+{
+    private readonly WebHookVerifier _verifier;
+    private readonly WebHookReceiverOptions _options;
+    private readonly IWebHookIdempotencyStore _idempotency;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public WebHookReceiver(string name, WebHookReceiverOptions options, IWebHookIdempotencyStore idempotency,
+        TimeProvider time, ILogger logger)
+    {
+        Name = name;
+        _options = options;
+        _idempotency = idempotency;
+        _time = time;
+        _logger = logger;
+        _verifier = new WebHookVerifier(options.Secrets.Select(WebHookSecret.Parse), time, options.Tolerance);
+    }
+
+    public string Name { get; }
+
+    public async Task HandleAsync(HttpContext http, IWebHookDispatcher dispatcher)
+    {
+        var request = http.Request;
+        var aborted = http.RequestAborted;
+
+        if (!IsJson(request.ContentType))
+        {
+            Log.Rejected(_logger, Name, StatusCodes.Status415UnsupportedMediaType, "content type");
+            await Problem.WriteAsync(http, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Webhook bodies must be JSON (application/json).").ConfigureAwait(false);
+            return;
+        }
+
+        if (request.ContentLength > _options.MaxBodyBytes)
+        {
+            await RejectTooLargeAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        // Headers first: a request without them is refused before its body is read.
+        var id = Single(request.Headers, WebHookHeaders.Id, WebHookHeaders.SvixId, out var idOk);
+        var timestamp = Single(request.Headers, WebHookHeaders.Timestamp, WebHookHeaders.SvixTimestamp, out var tsOk);
+        var signature = Single(request.Headers, WebHookHeaders.Signature, WebHookHeaders.SvixSignature, out var sigOk);
+        if (!idOk || !tsOk || !sigOk)
+        {
+            var header = !idOk ? WebHookHeaders.Id : !tsOk ? WebHookHeaders.Timestamp : WebHookHeaders.Signature;
+            Log.Rejected(_logger, Name, StatusCodes.Status400BadRequest, "repeated header");
+            await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Malformed webhook headers",
+                $"The {header} header must appear once.").ConfigureAwait(false);
+            return;
+        }
+        if (id.Length == 0 || timestamp.Length == 0 || signature.Length == 0)
+        {
+            var missing = id.Length == 0 ? WebHookHeaders.Id : timestamp.Length == 0 ? WebHookHeaders.Timestamp : WebHookHeaders.Signature;
+            Log.Rejected(_logger, Name, StatusCodes.Status400BadRequest, "missing header");
+            await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Missing webhook headers",
+                $"The {missing} header is missing.").ConfigureAwait(false);
+            return;
+        }
+
+        var (buffer, length) = await ReadBodyAsync(http, aborted).ConfigureAwait(false);
+        if (buffer is null)
+        {
+            await RejectTooLargeAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await ProcessAsync(http, dispatcher, id, timestamp, signature, buffer.AsMemory(0, length)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task ProcessAsync(HttpContext http, IWebHookDispatcher dispatcher, string id, string timestamp,
+        string signature, ReadOnlyMemory<byte> body)
+    {
+        var verification = _verifier.Verify(id, timestamp, signature, body.Span);
+        if (!verification.IsValid)
+        {
+            var status = verification.Status is WebHookVerificationStatus.MissingHeader or WebHookVerificationStatus.MalformedHeader
+                ? StatusCodes.Status400BadRequest
+                : StatusCodes.Status401Unauthorized;
+            Log.VerificationFailed(_logger, Name, status, verification.Status);
+            await Problem.WriteAsync(http, status,
+                status == StatusCodes.Status400BadRequest ? "Malformed webhook headers" : "Webhook verification failed",
+                verification.Describe()).ConfigureAwait(false);
+            return;
+        }
+
+        if (!WebHookEnvelope.TryRead(body.Span, out var envelope, out var envelopeError))
+        {
+            Log.Rejected(_logger, Name, StatusCodes.Status400BadRequest, "envelope");
+            await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Malformed webhook body", envelopeError!).ConfigureAwait(false);
+            return;
+        }
+
+        if (_options.AnswerChallenges && envelope.Type == WebHookChallenge.EventType)
+        {
+            await ChallengeResponder.AnswerAsync(http, envelope.Data(body), _logger, Name).ConfigureAwait(false);
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var key = string.Concat(Name, ":", id);
+        var claim = await _idempotency.TryClaimAsync(key, now + _options.HandlerLease, http.RequestAborted).ConfigureAwait(false);
+        if (claim == IdempotencyClaim.AlreadyHandled)
+        {
+            Log.Duplicate(_logger, Name, envelope.Type);
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            return;
+        }
+        if (claim == IdempotencyClaim.InProgress)
+        {
+            Log.Rejected(_logger, Name, StatusCodes.Status409Conflict, "in progress");
+            http.Response.Headers.RetryAfter = "5";
+            await Problem.WriteAsync(http, StatusCodes.Status409Conflict, "Already being handled",
+                "Another delivery of this message is being handled; retry later.").ConfigureAwait(false);
+            return;
+        }
+
+        var handled = false;
+        try
+        {
+            var context = new WebHookContext
+            {
+                MessageId = id,
+                EventType = envelope.Type,
+                Timestamp = envelope.Timestamp,
+                SentAt = DateTimeOffset.FromUnixTimeSeconds(verification.UnixTimestamp!.Value),
+                Attempt = ParseAttempt(http.Request.Headers),
+                ReceiverName = Name,
+                Source = WebHookSource.Push,
+                Headers = new RequestHeaderView(http.Request.Headers),
+            };
+
+            WebHookDispatchResult result;
+            try
+            {
+                result = await dispatcher.DispatchAsync(context, envelope.Data(body), http.RequestServices, http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (WebHookPayloadException ex)
+            {
+                Log.Rejected(_logger, Name, StatusCodes.Status400BadRequest, "payload");
+                await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Payload does not fit the event type", ex.Message).ConfigureAwait(false);
+                return;
+            }
+
+            if (result == WebHookDispatchResult.UnknownType)
+            {
+                Log.UnknownType(_logger, Name, envelope.Type);
+                if (_options.UnknownEventType == UnknownEventTypeBehavior.Reject)
+                {
+                    await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Unknown event type",
+                        "This receiver has no handler for the event type.").ConfigureAwait(false);
+                }
+                else
+                {
+                    http.Response.StatusCode = StatusCodes.Status200OK;
+                }
+                return;
+            }
+
+            await _idempotency.MarkHandledAsync(key, _time.GetUtcNow() + _options.DeduplicationWindow, CancellationToken.None).ConfigureAwait(false);
+            handled = true;
+            Log.Handled(_logger, Name, envelope.Type);
+            http.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The producer gave up on this attempt; its retry will run the handler again.
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(_logger, Name, envelope.Type, ex);
+            if (!http.Response.HasStarted)
+            {
+                await Problem.WriteAsync(http, StatusCodes.Status500InternalServerError, "Handler failed",
+                    "The handler failed; the message was not marked handled, so a retry will run it again.").ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (!handled)
+            {
+                await _idempotency.ReleaseAsync(key, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RejectTooLargeAsync(HttpContext http)
+    {
+        Log.Rejected(_logger, Name, StatusCodes.Status413PayloadTooLarge, "body size");
+        await Problem.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, "Payload too large",
+            $"Webhook bodies are limited to {_options.MaxBodyBytes} bytes.").ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the body into a pooled array; <c>null</c> when it exceeds the limit.</summary>
+    private async ValueTask<(byte[]? Buffer, int Length)> ReadBodyAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        var max = _options.MaxBodyBytes;
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            // Let the server stop a chunked body early too; one byte over so our own check decides the answer.
+            sizeFeature.MaxRequestBodySize = (long)max + 1;
+        }
+
+        var declared = http.Request.ContentLength;
+        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)declared.Value + 1 : 4096);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > max)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return (null, 0);
+                    }
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, max + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await http.Request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+                length += read;
+                if (length > max)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (null, 0);
+                }
+            }
+            return (buffer, length);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, 0);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static bool IsJson(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType)) return false;
+        var mediaType = contentType.AsSpan();
+        var semicolon = mediaType.IndexOf(';');
+        if (semicolon >= 0) mediaType = mediaType[..semicolon];
+        mediaType = mediaType.Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase)
+                && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The header's single value, preferring the Standard Webhooks name over the Svix alias.</summary>
+    private static string Single(IHeaderDictionary headers, string name, string alias, out bool ok)
+    {
+        var values = headers[name];
+        if (StringValues.IsNullOrEmpty(values))
+        {
+            values = headers[alias];
+        }
+        ok = values.Count <= 1;
+        return values.Count == 1 ? values[0] ?? "" : "";
+    }
+
+    private static int? ParseAttempt(IHeaderDictionary headers)
+    {
+        var value = headers[WebHookHeaders.Attempt];
+        return value.Count == 1 && int.TryParse(value[0], System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var attempt) && attempt > 0 ? attempt : null;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Webhook receiver {Receiver} refused a request with {Status}: {Reason}.")]
+        public static partial void Rejected(ILogger logger, string receiver, int status, string reason);
+
+        [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Webhook receiver {Receiver} refused a request with {Status}: {Reason}.")]
+        public static partial void VerificationFailed(ILogger logger, string receiver, int status, WebHookVerificationStatus reason);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Webhook receiver {Receiver} handled a {EventType} message.")]
+        public static partial void Handled(ILogger logger, string receiver, string eventType);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "Webhook receiver {Receiver} acknowledged a duplicate {EventType} message without handling it again.")]
+        public static partial void Duplicate(ILogger logger, string receiver, string eventType);
+
+        [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Webhook receiver {Receiver} has no handler for event type {EventType}.")]
+        public static partial void UnknownType(ILogger logger, string receiver, string eventType);
+
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Webhook receiver {Receiver}: the handler for {EventType} failed; the message stays unhandled for the producer's retry.")]
+        public static partial void HandlerFailed(ILogger logger, string receiver, string eventType, Exception exception);
+    }
+}
