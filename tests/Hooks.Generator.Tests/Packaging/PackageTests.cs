@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using Hooks.Security;
+using Xunit.Abstractions;
+
+namespace Hooks.Generator.Tests.Packaging;
+
+/// <summary>
+/// The package as users get it: a fresh web app outside the solution references only the packed Hooks.Runtime, builds
+/// with zero warnings, and answers a signed POST over real HTTP; the same app publishes with Native AOT with no
+/// trimming or AOT warnings and answers too.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed partial class PackageTests(PackagedApp app, ITestOutputHelper output) : IClassFixture<PackagedApp>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Fresh_app_referencing_the_package_builds_without_warnings_and_handles_a_signed_post()
+    {
+        var build = await DotNet.RunAsync(app.AppDirectory, TimeSpan.FromMinutes(10), "build", "-c", "Release", "-o", "out-jit",
+            "-nodeReuse:false", "--disable-build-servers");
+        Assert.Matches(@"\b0 Warning\(s\)", build);
+        Assert.True(File.Exists(Path.Combine(app.AppDirectory, "out-jit", "PackagedConsumer.dll")));
+
+        await AssertAnswersSignedPost(DotNet.StartInfo("dotnet", app.AppDirectory, Path.Combine("out-jit", "PackagedConsumer.dll")));
+    }
+
+    [Fact]
+    public async Task App_using_generated_code_publishes_with_native_aot_without_warnings_and_handles_a_signed_post()
+    {
+        var publish = await DotNet.RunAsync(app.AppDirectory, TimeSpan.FromMinutes(20), "publish", "-c", "Release", "-r", "linux-x64",
+            "-p:PublishAot=true", "-o", "out-aot", "-nodeReuse:false", "--disable-build-servers");
+        var warnings = AotWarning().Matches(publish).Select(m => m.Value).Distinct().ToList();
+        output.WriteLine($"Native AOT publish: {warnings.Count} IL2xxx/IL3xxx warnings.");
+        Assert.Empty(warnings);
+        Assert.Matches(@"\b0 Warning\(s\)|^((?!warning).)*$", publish);
+
+        await AssertAnswersSignedPost(DotNet.StartInfo(Path.Combine(app.AppDirectory, "out-aot", "PackagedConsumer"), app.AppDirectory));
+    }
+
+    private async Task AssertAnswersSignedPost(ProcessStartInfo start)
+    {
+        var secret = WebHookSecret.Generate();
+        start.Environment["HOOKS_SECRET"] = secret.Reveal();
+        var lines = Channel.CreateUnbounded<string>();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lines.Writer.TryWrite(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lines.Writer.TryWrite("stderr: " + e.Data); } };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var listening = await WaitForLine(lines, "LISTENING ");
+            var address = new Uri(listening["LISTENING ".Length..].Trim());
+
+            var body = Encoding.UTF8.GetBytes("""{"type":"order.created","timestamp":"2026-01-02T03:04:05Z","data":{"OrderId":"o-42","Total":12.5}}""");
+            var id = "msg_" + Guid.NewGuid().ToString("N");
+            var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/webhooks"))
+            {
+                Content = new ByteArrayContent(body),
+            };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            request.Headers.Add(WebHookHeaders.Id, id);
+            request.Headers.Add(WebHookHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.Add(WebHookHeaders.Signature, WebHookSigner.Sign(secret, id, timestamp, body));
+            using var client = new HttpClient { Timeout = Timeout };
+            using var response = await client.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+
+            Assert.Equal("HANDLED order.created o-42 12.5", await WaitForLine(lines, "HANDLED "));
+
+            // An unsigned copy is refused: the endpoint the generated MapWebHooks maps verifies.
+            using var unsigned = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/webhooks")) { Content = new ByteArrayContent(body) };
+            unsigned.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var refused = await client.SendAsync(unsigned);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private async Task<string> WaitForLine(Channel<string> lines, string prefix)
+    {
+        using var cancellation = new CancellationTokenSource(Timeout);
+        while (true)
+        {
+            var line = await lines.Reader.ReadAsync(cancellation.Token);
+            output.WriteLine(line);
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+    }
+
+    [GeneratedRegex(@"warning IL[23]\d{3}")]
+    private static partial Regex AotWarning();
+}

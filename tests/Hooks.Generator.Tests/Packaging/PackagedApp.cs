@@ -1,0 +1,142 @@
+using System.Runtime.CompilerServices;
+
+namespace Hooks.Generator.Tests.Packaging;
+
+/// <summary>
+/// Packs Hooks.Abstractions and Hooks.Runtime (which carries the generator) from a copy of the sources into a local
+/// feed with a version no cache has seen, and writes a fresh web app outside the solution that references only that
+/// package through its own nuget.config.
+/// </summary>
+public sealed class PackagedApp : IAsyncLifetime
+{
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "hooks-package-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public string Version { get; } = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "." + Environment.ProcessId;
+
+    public string AppDirectory => Path.Combine(Root, "app");
+
+    public string PackOutput { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        var repo = RepositoryRoot();
+        var sources = Path.Combine(Root, "sources");
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", "README.md", "global.json", "nuget.config", ".editorconfig" })
+        {
+            CopyIfExists(Path.Combine(repo, file), Path.Combine(sources, file));
+        }
+        foreach (var project in new[] { "Hooks.Abstractions", "Hooks.Generator", "Hooks.Runtime" })
+        {
+            CopyDirectory(Path.Combine(repo, "src", project), Path.Combine(sources, "src", project));
+        }
+
+        var feed = Path.Combine(Root, "feed");
+        var output = "";
+        foreach (var project in new[] { "Hooks.Abstractions", "Hooks.Runtime" })
+        {
+            output += await DotNet.RunAsync(sources, TimeSpan.FromMinutes(10), "pack", $"src/{project}/{project}.csproj",
+                "-c", "Release", "-o", feed, $"-p:Version={Version}", "-nodeReuse:false", "--disable-build-servers");
+        }
+        PackOutput = output;
+
+        Directory.CreateDirectory(AppDirectory);
+        File.WriteAllText(Path.Combine(AppDirectory, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
+        // A global.json pins nothing: the machine's SDK builds it, as for any user.
+        File.WriteAllText(Path.Combine(AppDirectory, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(AppDirectory, "PackagedConsumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk.Web">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <InvariantGlobalization>true</InvariantGlobalization>
+                <CppCompilerAndLinker>clang-14</CppCompilerAndLinker>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Hooks.Runtime" Version="{Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(AppDirectory, "Program.cs"), """
+            using System.Text.Json.Serialization;
+            using Hooks;
+            using Microsoft.AspNetCore.Hosting.Server;
+            using Microsoft.AspNetCore.Hosting.Server.Features;
+
+            var builder = WebApplication.CreateSlimBuilder(args);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddWebHooks().AddReceiver(o => o.Secrets.Add(Environment.GetEnvironmentVariable("HOOKS_SECRET")!));
+            var app = builder.Build();
+            app.Urls.Add("http://127.0.0.1:0");
+            app.MapWebHooks();
+            await app.StartAsync();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            Console.WriteLine($"LISTENING {address}");
+            await app.WaitForShutdownAsync();
+
+            [WebHookEvent("order.created", Description = "An order was placed.")]
+            public partial record OrderCreated(string OrderId, decimal Total);
+
+            [JsonSerializable(typeof(OrderCreated))]
+            internal partial class AppJson : JsonSerializerContext;
+
+            public sealed class OrderCreatedHandler : IWebHookHandler<OrderCreated>
+            {
+                public Task HandleAsync(OrderCreated message, WebHookContext context, CancellationToken cancellationToken)
+                {
+                    Console.WriteLine($"HANDLED {context.EventType} {message.OrderId} {message.Total}");
+                    return Task.CompletedTask;
+                }
+            }
+            """);
+    }
+
+    public Task DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+        return Task.CompletedTask;
+    }
+
+    private static string RepositoryRoot([CallerFilePath] string path = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", ".."));
+
+    private static void CopyIfExists(string from, string to)
+    {
+        if (File.Exists(from))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(from, to);
+        }
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(from, file);
+            var first = relative.Split(Path.DirectorySeparatorChar)[0];
+            if (first is "bin" or "obj")
+            {
+                continue;
+            }
+            CopyIfExists(file, Path.Combine(to, relative));
+        }
+    }
+}
