@@ -73,11 +73,7 @@ public sealed class WebHookGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(handlerDiagnostics, static (spc, diagnostics) => Report(spc, diagnostics));
 
         var compilationInfo = context.CompilationProvider
-            .Select(static (c, _) => new CompilationInfo(
-                c.AssemblyName ?? "",
-                c.GetTypeByMetadataName("Hooks.WebHookRegistry") is not null,
-                c.GetTypeByMetadataName("Hooks.WebHookReceiverEndpointRouteBuilderExtensions") is not null
-                    && c.GetTypeByMetadataName("Microsoft.AspNetCore.Routing.IEndpointRouteBuilder") is not null))
+            .Select(static (c, _) => CompilationInfoParser.Parse(c))
             .WithTrackingName(TrackingNames.CompilationInfo);
 
         var assembly = eventSpecs
@@ -91,6 +87,11 @@ public sealed class WebHookGenerator : IIncrementalGenerator
         {
             Report(spc, result.Diagnostics);
             var spec = result.Spec;
+            if (spec.Compilation.VisibleMapWebHooksFrom is { } other && !spec.DispatchCases.IsEmpty && spec.Compilation.HasReceiver)
+            {
+                spc.ReportDiagnostic(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.MapWebHooksHidden, null,
+                    spec.Compilation.AssemblyName, other, spec.Compilation.GeneratedNamespace).ToDiagnostic());
+            }
             if (spec.Compilation.HasRuntime && !(spec.Events.IsEmpty && spec.Handlers.IsEmpty))
             {
                 spc.AddSource(AssemblyEmitter.HintName, AssemblyEmitter.Emit(spec).ToSourceText());

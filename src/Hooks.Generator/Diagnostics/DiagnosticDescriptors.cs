@@ -68,6 +68,12 @@ internal static class DiagnosticDescriptors
         "'{0}' declares '{1}', which Hooks generates for webhook events: rename or remove the member",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor MapWebHooksHidden = new(
+        "HOOK011",
+        "MapWebHooks is not generated because another assembly's is visible",
+        "'{0}' sees the MapWebHooks generated for '{1}' through InternalsVisibleTo, so its own is not generated (two would make the call ambiguous): map this assembly's handlers with endpoints.MapWebHookReceiver(\"/webhooks\", global::{2}.WebHookDispatcher.Instance)",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
     public static DiagnosticDescriptor ById(string id) => id switch
     {
         "HOOK001" => EventNotPartial,
@@ -80,6 +86,7 @@ internal static class DiagnosticDescriptors
         "HOOK008" => HandlerWithoutPublicConstructor,
         "HOOK009" => EventTypeHandledTwiceByDifferentTypes,
         "HOOK010" => EventMemberConflict,
+        "HOOK011" => MapWebHooksHidden,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
     };
 }

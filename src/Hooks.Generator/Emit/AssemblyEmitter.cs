@@ -18,7 +18,7 @@ internal static class AssemblyEmitter
         w.WriteLine("// A module initializer is how generated code registers itself without reflection or assembly scanning.");
         w.WriteLine("#pragma warning disable CA2255");
         w.WriteLine();
-        w.OpenBlock("namespace Hooks.Generated");
+        w.OpenBlock($"namespace {spec.Compilation.GeneratedNamespace}");
         EmitRegistration(w, spec, hasHandlers);
         if (hasHandlers)
         {
@@ -27,10 +27,10 @@ internal static class AssemblyEmitter
         }
         w.CloseBlock();
 
-        if (hasHandlers && spec.Compilation.HasReceiver)
+        if (hasHandlers && spec.Compilation.HasReceiver && spec.Compilation.VisibleMapWebHooksFrom is null)
         {
             w.WriteLine();
-            EmitMapWebHooks(w);
+            EmitMapWebHooks(w, spec.Compilation.GeneratedNamespace);
         }
         return w;
     }
@@ -128,7 +128,7 @@ internal static class AssemblyEmitter
         w.CloseBlock();
     }
 
-    private static void EmitMapWebHooks(SourceWriter w)
+    private static void EmitMapWebHooks(SourceWriter w, string generatedNamespace)
     {
         w.OpenBlock("namespace Microsoft.AspNetCore.Builder");
         w.WriteLine("/// <summary>Maps the webhook receiver endpoint for the handlers in this assembly.</summary>");
@@ -147,7 +147,7 @@ internal static class AssemblyEmitter
         w.WriteLine("    string pattern = \"/webhooks\",");
         w.WriteLine("    string? receiverName = null) =>");
         w.WriteLine("    global::Hooks.WebHookReceiverEndpointRouteBuilderExtensions.MapWebHookReceiver(");
-        w.WriteLine("        endpoints, pattern, global::Hooks.Generated.WebHookDispatcher.Instance, receiverName);");
+        w.WriteLine($"        endpoints, pattern, global::{generatedNamespace}.WebHookDispatcher.Instance, receiverName);");
         w.CloseBlock();
         w.CloseBlock();
     }

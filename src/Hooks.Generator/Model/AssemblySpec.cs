@@ -4,7 +4,12 @@ namespace Hooks.Generator.Model;
 /// <param name="AssemblyName">The assembly's name, the registration key.</param>
 /// <param name="HasRuntime">Hooks.Runtime is referenced (WebHookRegistry, IWebHookDispatcher).</param>
 /// <param name="HasReceiver">Hooks.Runtime's MapWebHookReceiver and ASP.NET Core routing are referenced.</param>
-internal sealed record CompilationInfo(string AssemblyName, bool HasRuntime, bool HasReceiver);
+/// <param name="GeneratedNamespace">Where this assembly's generated types go: <c>Hooks.Generated.{AssemblyName}</c>, so
+/// assemblies that see each other's internals (InternalsVisibleTo) never meet two types of one name.</param>
+/// <param name="VisibleMapWebHooksFrom">A referenced assembly whose generated <c>MapWebHooks</c> is visible here through
+/// InternalsVisibleTo (a second one would make calls ambiguous), or null.</param>
+internal sealed record CompilationInfo(string AssemblyName, bool HasRuntime, bool HasReceiver, string GeneratedNamespace,
+    string? VisibleMapWebHooksFrom);
 
 /// <summary>A case of the generated dispatcher's switch.</summary>
 internal sealed record DispatchCase(string EventType, string EventFullyQualifiedName);

@@ -153,7 +153,7 @@ internal static class Scenarios
                 services.AddSingleton<Recorder>();
                 services.AddWebHooks();
                 await using var provider = services.BuildServiceProvider(validateScopes: true);
-                var dispatcher = provider.GetServices<IWebHookDispatcher>().OfType<Hooks.Generated.WebHookDispatcher>().Single();
+                var dispatcher = provider.GetServices<IWebHookDispatcher>().Single(d => d.GetType().Assembly == typeof(Probe).Assembly);
                 var results = new List<string>();
                 var id = 0;
                 foreach (var body in bodies)
