@@ -46,11 +46,12 @@ public sealed class BaselineTests
         namespace Lone;
         [WebHookEvent("lone.event")]
         public partial record LoneEvent(string Id);
-        """);
+        """, expectedDiagnostics: "HOOK005");
 
-    private static void AssertBaselines(string source, [CallerMemberName] string test = "")
+    private static void AssertBaselines(string source, [CallerMemberName] string test = "", params string[] expectedDiagnostics)
     {
         var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(test, source));
+        Assert.Equal(expectedDiagnostics, run.Problems.Select(d => d.Id));
         var generated = run.HooksResult.GeneratedSources.ToDictionary(s => s.HintName + ".txt", s => s.SourceText.ToString());
         var directory = Path.Combine(ProjectDirectory(), "Baselines", test);
 
