@@ -53,7 +53,12 @@ public sealed class WebHookGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.EventsWithJson);
         context.RegisterSourceOutput(eventsWithJson, static (spc, spec) =>
         {
-            if (spec.JsonContext is null)
+            if (spec.SerializationOnlyContext is { } context)
+            {
+                spc.ReportDiagnostic(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.SerializationOnlyJsonContext,
+                    spec.Event.Location, spec.Event.FullyQualifiedName.Substring("global::".Length), context.Substring("global::".Length)).ToDiagnostic());
+            }
+            else if (spec.JsonContext is null)
             {
                 var display = spec.Event.FullyQualifiedName.Substring("global::".Length);
                 spc.ReportDiagnostic(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.NoJsonSerializerContext,

@@ -142,6 +142,22 @@ public sealed class DiagnosticTests
         Assert.Empty(run.Problems);
     }
 
+    [Theory]
+    [InlineData("[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Serialization)]", "")]
+    [InlineData("", ", GenerationMode = JsonSourceGenerationMode.Serialization")]
+    public void HOOK012_context_lists_the_event_for_serialization_only(string contextOptions, string entryOptions)
+    {
+        var d = Single("HOOK012", $$"""
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id);
+            {{contextOptions}}
+            [JsonSerializable(typeof(OrderCreated){{entryOptions}})]
+            internal partial class AppJson : JsonSerializerContext;
+            """);
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Contains("'AppJson' lists 'OrderCreated' with GenerationMode = Serialization", d.GetMessage(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void HOOK006_handler_for_a_type_that_is_not_an_event()
     {

@@ -74,6 +74,12 @@ internal static class DiagnosticDescriptors
         "'{0}' sees the MapWebHooks generated for '{1}' through InternalsVisibleTo, so its own is not generated (two would make the call ambiguous): map this assembly's handlers with endpoints.MapWebHookReceiver(\"/webhooks\", global::{2}.WebHookDispatcher.Instance)",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor SerializationOnlyJsonContext = new(
+        "HOOK012",
+        "JsonSerializerContext lists the webhook event for serialization only",
+        "'{1}' lists '{0}' with GenerationMode = Serialization, which gives no metadata to read webhooks with: use JsonSourceGenerationMode.Default or Metadata for this type",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
     public static DiagnosticDescriptor ById(string id) => id switch
     {
         "HOOK001" => EventNotPartial,
@@ -87,6 +93,7 @@ internal static class DiagnosticDescriptors
         "HOOK009" => EventTypeHandledTwiceByDifferentTypes,
         "HOOK010" => EventMemberConflict,
         "HOOK011" => MapWebHooksHidden,
+        "HOOK012" => SerializationOnlyJsonContext,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
     };
 }

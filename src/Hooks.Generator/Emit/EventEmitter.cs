@@ -33,8 +33,10 @@ internal static class EventEmitter
 
         if (spec.JsonContext is null)
         {
-            // HOOK005 was reported: without STJ metadata the payload cannot be handled, and reflection is never used.
-            var message = $"\"No JsonSerializerContext lists {Display(self)}: add [JsonSerializable(typeof({Display(self)}))] to a partial class deriving from JsonSerializerContext (warning HOOK005).\"";
+            // HOOK005 or HOOK012 was reported: without STJ metadata the payload cannot be handled, and reflection is never used.
+            var message = spec.SerializationOnlyContext is { } context
+                ? $"\"{Display(context)} lists {Display(self)} with GenerationMode = Serialization, which cannot read webhooks: use Default or Metadata (warning HOOK012).\""
+                : $"\"No JsonSerializerContext lists {Display(self)}: add [JsonSerializable(typeof({Display(self)}))] to a partial class deriving from JsonSerializerContext (warning HOOK005).\"";
             w.WriteLine($"static void {iface}.WriteData(global::System.Text.Json.Utf8JsonWriter writer, {self} value) =>");
             w.WriteLine($"    throw new global::System.InvalidOperationException({message});");
             w.WriteLine();

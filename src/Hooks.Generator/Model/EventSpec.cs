@@ -32,4 +32,5 @@ internal sealed record EventParseResult(EventSpec? Spec, EquatableArray<Diagnost
 /// <param name="Event">The event.</param>
 /// <param name="JsonContext">The <c>JsonSerializerContext</c> with <c>global::</c>, or null.</param>
 /// <param name="JsonProperty">The context property that returns the event's <c>JsonTypeInfo</c>.</param>
-internal sealed record EventEmitSpec(EventSpec Event, string? JsonContext, string? JsonProperty);
+/// <param name="SerializationOnlyContext">A context lists the event, but only for fast-path writing (HOOK012).</param>
+internal sealed record EventEmitSpec(EventSpec Event, string? JsonContext, string? JsonProperty, string? SerializationOnlyContext = null);

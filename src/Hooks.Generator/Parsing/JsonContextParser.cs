@@ -23,6 +23,23 @@ internal static class JsonContextParser
             return null;
         }
 
+        // JsonSourceGenerationMode: Default = 0, Metadata = 1, Serialization = 2 (fast-path writing only).
+        const int SerializationMode = 2;
+        var contextMode = 0;
+        foreach (var options in symbol.GetAttributes())
+        {
+            if (options.AttributeClass is { Name: "JsonSourceGenerationOptionsAttribute" })
+            {
+                foreach (var named in options.NamedArguments)
+                {
+                    if (named.Key == "GenerationMode" && named.Value.Value is int mode)
+                    {
+                        contextMode = mode;
+                    }
+                }
+            }
+        }
+
         var entries = new List<JsonSerializableEntry>();
         foreach (var attribute in context.Attributes)
         {
@@ -32,14 +49,19 @@ internal static class JsonContextParser
                 continue;
             }
             var propertyName = type.Name;
+            var entryMode = contextMode;
             foreach (var named in attribute.NamedArguments)
             {
                 if (named.Key == "TypeInfoPropertyName" && named.Value.Value is string name && name.Length > 0)
                 {
                     propertyName = name;
                 }
+                else if (named.Key == "GenerationMode" && named.Value.Value is int mode && mode != 0)
+                {
+                    entryMode = mode;
+                }
             }
-            entries.Add(new JsonSerializableEntry(SymbolFacts.FullyQualifiedName(type), propertyName));
+            entries.Add(new JsonSerializableEntry(SymbolFacts.FullyQualifiedName(type), propertyName, entryMode == SerializationMode));
         }
         return new JsonContextSpec(SymbolFacts.FullyQualifiedName(symbol), entries.ToEquatableArray());
     }

@@ -13,17 +13,23 @@ internal static class Resolution
     /// <summary>Finds the context listing the event; the first by context name when several do.</summary>
     public static EventEmitSpec ResolveJson(EventSpec spec, EquatableArray<JsonContextSpec> contexts)
     {
+        string? serializationOnly = null;
         foreach (var context in contexts)
         {
             foreach (var entry in context.Types)
             {
-                if (entry.TypeFullyQualifiedName == spec.FullyQualifiedName)
+                if (entry.TypeFullyQualifiedName != spec.FullyQualifiedName)
+                {
+                    continue;
+                }
+                if (!entry.SerializationOnly)
                 {
                     return new EventEmitSpec(spec, context.FullyQualifiedName, entry.PropertyName);
                 }
+                serializationOnly ??= context.FullyQualifiedName;
             }
         }
-        return new EventEmitSpec(spec, null, null);
+        return new EventEmitSpec(spec, null, null, serializationOnly);
     }
 
     public static EquatableArray<DiagnosticInfo> FindDuplicateEventTypes(ImmutableArray<EventSpec> events)
