@@ -21,14 +21,12 @@ public sealed class PackagedApp : IAsyncLifetime
     {
         var repo = RepositoryRoot();
         var sources = Path.Combine(Root, "sources");
-        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", "README.md", "global.json", "nuget.config", ".editorconfig" })
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "README.md", "global.json", "nuget.config", ".editorconfig" })
         {
             CopyIfExists(Path.Combine(repo, file), Path.Combine(sources, file));
         }
-        foreach (var project in new[] { "Hooks.Abstractions", "Hooks.Generator", "Hooks.Runtime" })
-        {
-            CopyDirectory(Path.Combine(repo, "src", project), Path.Combine(sources, "src", project));
-        }
+        // All of src/, so the copy still packs when Hooks.Runtime gains project references.
+        CopyDirectory(Path.Combine(repo, "src"), Path.Combine(sources, "src"));
 
         var feed = Path.Combine(Root, "feed");
         var output = "";
@@ -131,8 +129,7 @@ public sealed class PackagedApp : IAsyncLifetime
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(from, file);
-            var first = relative.Split(Path.DirectorySeparatorChar)[0];
-            if (first is "bin" or "obj")
+            if (relative.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
             {
                 continue;
             }
