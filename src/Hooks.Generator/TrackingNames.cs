@@ -14,10 +14,11 @@ internal static class TrackingNames
     public const string HandlerDiagnostics = nameof(HandlerDiagnostics);
     public const string CompilationInfo = nameof(CompilationInfo);
     public const string Assembly = nameof(Assembly);
+    public const string StrictJson = nameof(StrictJson);
 
     public static readonly string[] All =
     [
         Events, EventSpecs, EventDiagnostics, DuplicateEventTypes, JsonContexts, AllJsonContexts, EventsWithJson,
-        Handlers, HandlerDiagnostics, CompilationInfo, Assembly,
+        Handlers, HandlerDiagnostics, CompilationInfo, Assembly, StrictJson,
     ];
 }

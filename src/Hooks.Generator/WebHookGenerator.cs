@@ -67,6 +67,20 @@ public sealed class WebHookGenerator : IIncrementalGenerator
             spc.AddSource(spec.Event.HintName, EventEmitter.Emit(spec).ToSourceText());
         });
 
+        var strictJson = eventsWithJson
+            .Where(static e => e.JsonContext is not null)
+            .Select(static (e, _) => e.Event.GeneratedNamespace)
+            .Collect()
+            .Select(static (all, _) => all.IsEmpty ? "" : all[0])
+            .WithTrackingName(TrackingNames.StrictJson);
+        context.RegisterSourceOutput(strictJson, static (spc, generatedNamespace) =>
+        {
+            if (generatedNamespace.Length > 0)
+            {
+                spc.AddSource(StrictJsonEmitter.HintName, StrictJsonEmitter.Emit(generatedNamespace).ToSourceText());
+            }
+        });
+
         var handlers = context.SyntaxProvider
             .CreateSyntaxProvider(HandlerParser.IsCandidate, HandlerParser.Parse)
             .Where(static h => h is not null)

@@ -61,7 +61,7 @@ public sealed class AssemblyScenarioTests
         var runtime = compilation.References.Single(r => r.Display!.EndsWith("Hooks.Runtime.dll", StringComparison.Ordinal));
         var run = GeneratorHarness.Run(compilation.RemoveReferences(runtime));
         Assert.Empty(run.Problems);
-        Assert.Equal(["Contracts.Created.WebHookEvent.g.cs"], run.HooksResult.GeneratedSources.Select(s => s.HintName));
+        Assert.Equal(["Contracts.Created.WebHookEvent.g.cs", "Hooks.WebHookStrictJson.g.cs"], run.HooksResult.GeneratedSources.Select(s => s.HintName));
     }
 }
 

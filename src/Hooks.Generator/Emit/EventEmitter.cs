@@ -59,7 +59,7 @@ internal static class EventEmitter
             w.OpenBlock("catch (global::System.Text.Json.JsonException exception)");
             w.WriteLine("// The message names the member path only, never a payload value.");
             w.WriteLine($"throw new global::Hooks.WebHookPayloadException(");
-            w.WriteLine($"    \"The data of a '{e.EventType}' event does not fit {Display(self)}\" + {JsonHolder(e)}.Where(exception.Path), exception);");
+            w.WriteLine($"    \"The data of a '{e.EventType}' event does not fit {Display(self)}\" + global::{e.GeneratedNamespace}.WebHookStrictJson.Where(exception.Path), exception);");
             w.CloseBlock();
             if (!e.IsValueType)
             {
@@ -80,60 +80,11 @@ internal static class EventEmitter
         {
             var typeInfo = $"global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<{self}>";
             w.WriteLine();
-            w.WriteLine("/// <summary>");
-            w.WriteLine("/// The context's metadata re-bound to strict options: required constructor parameters and nullable annotations");
-            w.WriteLine("/// are enforced and duplicate members refused, whatever the application's context options say.");
-            w.WriteLine("/// </summary>");
+            w.WriteLine("/// <summary>The context's metadata for the event, re-bound to the strict reading options.</summary>");
             w.WriteLine(Sources.GeneratedCodeAttribute);
             w.OpenBlock($"file static class {JsonHolder(e)}");
-            w.WriteLine($"internal static readonly {typeInfo} TypeInfo = Create();");
-            w.WriteLine();
-            w.OpenBlock($"private static {typeInfo} Create()");
-            w.WriteLine($"var options = new global::System.Text.Json.JsonSerializerOptions({spec.JsonContext}.Default.Options)");
-            w.OpenBlock();
-            w.WriteLine($"TypeInfoResolver = global::System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.WithAddedModifier({spec.JsonContext}.Default, RefuseMissingNonNullableMembers),");
-            w.WriteLine("RespectNullableAnnotations = true,");
-            w.WriteLine("RespectRequiredConstructorParameters = true,");
-            w.WriteLine("AllowDuplicateProperties = false,");
-            w.CloseBlock(";");
-            w.WriteLine("options.MakeReadOnly();");
-            w.WriteLine($"return ({typeInfo})options.GetTypeInfo(typeof({self}));");
-            w.CloseBlock();
-            w.WriteLine();
-            w.WriteLine("/// <summary>");
-            w.WriteLine("/// A non-nullable reference member left unset (absent from the data, and not bound to a required constructor");
-            w.WriteLine("/// parameter, as with structs) would be <c>null</c> where the type forbids it: refuse it after each object is read.");
-            w.WriteLine("/// </summary>");
-            w.OpenBlock("private static void RefuseMissingNonNullableMembers(global::System.Text.Json.Serialization.Metadata.JsonTypeInfo typeInfo)");
-            w.OpenBlock("if (typeInfo.Kind != global::System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object)");
-            w.WriteLine("return;");
-            w.CloseBlock();
-            w.WriteLine("var members = new global::System.Collections.Generic.List<global::System.Text.Json.Serialization.Metadata.JsonPropertyInfo>();");
-            w.OpenBlock("foreach (var property in typeInfo.Properties)");
-            w.OpenBlock("if (property.Get is not null && !property.IsGetNullable && !property.PropertyType.IsValueType)");
-            w.WriteLine("members.Add(property);");
-            w.CloseBlock();
-            w.CloseBlock();
-            w.OpenBlock("if (members.Count == 0)");
-            w.WriteLine("return;");
-            w.CloseBlock();
-            w.WriteLine("var previous = typeInfo.OnDeserialized;");
-            w.WriteLine("var typeName = typeInfo.Type.Name;");
-            w.WriteLine("typeInfo.OnDeserialized = value =>");
-            w.OpenBlock();
-            w.WriteLine("previous?.Invoke(value);");
-            w.OpenBlock("foreach (var member in members)");
-            w.OpenBlock("if (member.Get!(value) is null)");
-            w.WriteLine("throw new global::Hooks.WebHookPayloadException(");
-            w.WriteLine($"    \"The data of a '{e.EventType}' event has no value for the non-nullable member '\" + typeName + \".\" + member.Name + \"'.\");");
-            w.CloseBlock();
-            w.CloseBlock();
-            w.CloseBlock(";");
-            w.CloseBlock();
-            w.WriteLine();
-            w.WriteLine("/// <summary>Where in the data a read failed: the JSON path of member names, bounded, never a value.</summary>");
-            w.WriteLine("internal static string Where(string? path) =>");
-            w.WriteLine("    path is { Length: > 0 and <= 256 } ? \" at \" + path + \".\" : \".\";");
+            w.WriteLine($"internal static readonly {typeInfo} TypeInfo =");
+            w.WriteLine($"    global::{e.GeneratedNamespace}.WebHookStrictJson.Create<{self}>({spec.JsonContext}.Default, \"{e.EventType}\");");
             w.CloseBlock();
         }
         if (e.Namespace.Length > 0)

@@ -14,4 +14,71 @@ internal static class Sources
 
     public const string GeneratedCodeAttribute =
         "[global::System.CodeDom.Compiler.GeneratedCodeAttribute(\"Hooks.Generator\", \"" + GeneratorVersion + "\")]";
+
+    /// <summary>The strict reading helper; fixed text, emitted once per assembly with events.</summary>
+    public const string StrictJson = """
+        /// <summary>
+        /// Reads webhook data strictly, whatever the application's context options say: required constructor parameters
+        /// and nullable annotations are enforced, duplicate members refused, and non-nullable reference members left
+        /// unset (absent from the data and not bound to a constructor parameter, as with structs) refused.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("Hooks.Generator", "0.1.0")]
+        internal static class WebHookStrictJson
+        {
+            /// <summary>The context's metadata for <typeparamref name="T"/>, re-bound to strict options.</summary>
+            internal static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> Create<T>(
+                global::System.Text.Json.Serialization.JsonSerializerContext context,
+                string eventType)
+            {
+                var options = new global::System.Text.Json.JsonSerializerOptions(context.Options)
+                {
+                    TypeInfoResolver = global::System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.WithAddedModifier(
+                        context, typeInfo => RefuseUnsetNonNullableMembers(typeInfo, eventType)),
+                    RespectNullableAnnotations = true,
+                    RespectRequiredConstructorParameters = true,
+                    AllowDuplicateProperties = false,
+                };
+                options.MakeReadOnly();
+                return (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+            }
+
+            /// <summary>Where in the data a read failed: the JSON path of member names, bounded, never a value.</summary>
+            internal static string Where(string? path) =>
+                path is { Length: > 0 and <= 256 } ? " at " + path + "." : ".";
+
+            private static void RefuseUnsetNonNullableMembers(global::System.Text.Json.Serialization.Metadata.JsonTypeInfo typeInfo, string eventType)
+            {
+                if (typeInfo.Kind != global::System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object)
+                {
+                    return;
+                }
+                var members = new global::System.Collections.Generic.List<global::System.Text.Json.Serialization.Metadata.JsonPropertyInfo>();
+                foreach (var property in typeInfo.Properties)
+                {
+                    if (property.Get is not null && !property.IsGetNullable && !property.PropertyType.IsValueType)
+                    {
+                        members.Add(property);
+                    }
+                }
+                if (members.Count == 0)
+                {
+                    return;
+                }
+                var previous = typeInfo.OnDeserialized;
+                var typeName = typeInfo.Type.Name;
+                typeInfo.OnDeserialized = value =>
+                {
+                    previous?.Invoke(value);
+                    foreach (var member in members)
+                    {
+                        if (member.Get!(value) is null)
+                        {
+                            throw new global::Hooks.WebHookPayloadException(
+                                "The data of a '" + eventType + "' event has no value for the non-nullable member '" + typeName + "." + member.Name + "'.");
+                        }
+                    }
+                };
+            }
+        }
+        """;
 }

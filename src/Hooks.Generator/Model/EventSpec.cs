@@ -13,6 +13,7 @@ namespace Hooks.Generator.Model;
 /// <param name="DescriptionLiteral">The description as a C# literal (<c>null</c> when none).</param>
 /// <param name="HintName">The generated file's name.</param>
 /// <param name="Location">Where the type is declared, for diagnostics found later (duplicates, JSON).</param>
+/// <param name="GeneratedNamespace">The assembly's namespace for generated helpers (<c>Hooks.Generated.{Assembly}</c>).</param>
 internal sealed record EventSpec(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -23,7 +24,8 @@ internal sealed record EventSpec(
     string EventType,
     string DescriptionLiteral,
     string HintName,
-    LocationInfo? Location);
+    LocationInfo? Location,
+    string GeneratedNamespace);
 
 /// <summary>What the event parser found for one attributed type: a spec when it can be emitted, and diagnostics.</summary>
 internal sealed record EventParseResult(EventSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

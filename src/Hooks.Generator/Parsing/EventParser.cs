@@ -88,7 +88,8 @@ internal static class EventParser
             eventType!,
             description is null ? "null" : SymbolDisplay.FormatLiteral(description, quote: true),
             hintName,
-            location);
+            location,
+            CompilationInfoParser.GeneratedNamespace(context.SemanticModel.Compilation.AssemblyName ?? ""));
         return new EventParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
 
