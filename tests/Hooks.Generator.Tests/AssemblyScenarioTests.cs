@@ -75,3 +75,27 @@ public sealed class GeneratedNamespaceTests
     public void Assembly_name_becomes_valid_identifiers(string assemblyName, string expected) =>
         Assert.Equal(expected, Parsing.CompilationInfoParser.GeneratedNamespace(assemblyName));
 }
+
+/// <summary>The shapes of event types users write all compile with no diagnostic.</summary>
+public sealed class EventShapeTests
+{
+    [Theory]
+    [InlineData("public readonly partial record struct Shape(string Id, int Count);")]
+    [InlineData("public readonly partial struct Shape { public required string Id { get; init; } }")]
+    [InlineData("public sealed partial class Shape { [JsonPropertyName(\"id\")] public required string Id { get; init; } public List<string> Tags { get; init; } = []; }")]
+    [InlineData("internal sealed partial record Shape(string Id, Shape.Line[] Lines) { public sealed record Line(string Sku, int Quantity); }")]
+    [InlineData("public partial record Shape(string Id) : BaseShape;\npublic abstract record BaseShape;")]
+    public void Event_shape_compiles_without_diagnostics(string declaration)
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("Shapes", $$"""
+            using System.Text.Json.Serialization;
+            using Hooks;
+            namespace Shapes;
+            [WebHookEvent("shape.changed")]
+            {{declaration}}
+            [JsonSerializable(typeof(Shape))]
+            internal partial class ShapesJson : JsonSerializerContext;
+            """));
+        Assert.Empty(run.Problems);
+    }
+}
