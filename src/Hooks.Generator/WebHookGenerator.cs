@@ -95,8 +95,8 @@ public sealed class WebHookGenerator : IIncrementalGenerator
             .Select(static (c, _) => CompilationInfoParser.Parse(c))
             .WithTrackingName(TrackingNames.CompilationInfo);
 
-        var assembly = eventSpecs
-            .Select(static (e, _) => e.FullyQualifiedName)
+        var assembly = events
+            .Select(static (e, _) => new EventRef(e.FullyQualifiedName, e.Spec is not null))
             .Collect()
             .Combine(handlers.Select(static (h, _) => h.Spec).Where(static h => h is not null).Collect())
             .Combine(compilationInfo)

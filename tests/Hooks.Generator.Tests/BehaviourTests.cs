@@ -90,6 +90,20 @@ public sealed class BehaviourTests
     }
 
     [Fact]
+    public void Refusal_names_the_member_path()
+    {
+        var message = Call<string?>("Refusal", "order.created", """{"OrderId":"a","Total":"12"}""");
+        Assert.Equal("The data of a 'order.created' event does not fit Shop.OrderCreated at $.Total.", message);
+    }
+
+    [Fact]
+    public void Refusal_for_a_missing_struct_member_names_it()
+    {
+        var message = Call<string?>("Refusal", "stock.low", """{"Left":1}""");
+        Assert.Equal("The data of a 'stock.low' event has no value for the non-nullable member 'StockLow.Sku'.", message);
+    }
+
+    [Fact]
     public async Task Dispatcher_routes_each_type_to_its_handlers_from_dependency_injection()
     {
         var created = Call<string>("WriteOrderCreated", "o-7", 99m, null);

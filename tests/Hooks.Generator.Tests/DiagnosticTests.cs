@@ -42,6 +42,23 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void Handler_of_an_event_with_errors_adds_no_errors_to_generated_files()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("Cascade", Usings + """
+            [WebHookEvent("order.created")]
+            public record OrderCreated(string Id);
+            [JsonSerializable(typeof(OrderCreated))]
+            internal partial class AppJson : JsonSerializerContext;
+            public sealed class Handler : IWebHookHandler<OrderCreated>
+            {
+                public Task HandleAsync(OrderCreated message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """));
+        Assert.Contains(run.HooksDiagnostics, d => d.Id == "HOOK001");
+        Assert.DoesNotContain(run.Problems, d => d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
     public void HOOK001_event_nested_in_a_type_that_is_not_partial()
     {
         var d = Single("HOOK001", """

@@ -42,9 +42,25 @@ internal static class Sources
                 return (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
             }
 
-            /// <summary>Where in the data a read failed: the JSON path of member names, bounded, never a value.</summary>
-            internal static string Where(string? path) =>
-                path is { Length: > 0 and <= 256 } ? " at " + path + "." : ".";
+            /// <summary>
+            /// Where in the data a read failed: the JSON path when it is made of plain member names and indexes only
+            /// (a quoted name could be a dictionary key from the payload), bounded; otherwise nothing.
+            /// </summary>
+            internal static string Where(string? path)
+            {
+                if (path is not { Length: > 0 and <= 256 })
+                {
+                    return ".";
+                }
+                foreach (var c in path)
+                {
+                    if (!(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '.' or '$' or '[' or ']'))
+                    {
+                        return ".";
+                    }
+                }
+                return " at " + path + ".";
+            }
 
             private static void RefuseUnsetNonNullableMembers(global::System.Text.Json.Serialization.Metadata.JsonTypeInfo typeInfo, string eventType)
             {

@@ -28,7 +28,10 @@ internal sealed record EventSpec(
     string GeneratedNamespace);
 
 /// <summary>What the event parser found for one attributed type: a spec when it can be emitted, and diagnostics.</summary>
-internal sealed record EventParseResult(EventSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+internal sealed record EventParseResult(EventSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, string FullyQualifiedName);
+
+/// <summary>An attributed type of the compilation and whether its code is generated (false after an error).</summary>
+internal sealed record EventRef(string FullyQualifiedName, bool IsValid);
 
 /// <summary>An event with the JSON metadata found for it; <paramref name="JsonContext"/> is null when no context covers it.</summary>
 /// <param name="Event">The event.</param>

@@ -28,7 +28,7 @@ internal static class EventParser
         if (unsupported is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedEventType, location, display, unsupported));
-            return new EventParseResult(null, diagnostics.ToEquatableArray());
+            return new EventParseResult(null, diagnostics.ToEquatableArray(), SymbolFacts.FullyQualifiedName(symbol));
         }
 
         var attribute = context.Attributes[0];
@@ -65,7 +65,7 @@ internal static class EventParser
 
         if (diagnostics.Count > 0)
         {
-            return new EventParseResult(null, diagnostics.ToEquatableArray());
+            return new EventParseResult(null, diagnostics.ToEquatableArray(), SymbolFacts.FullyQualifiedName(symbol));
         }
 
         var description = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Description").Value.Value as string;
@@ -90,7 +90,7 @@ internal static class EventParser
             hintName,
             location,
             CompilationInfoParser.GeneratedNamespace(context.SemanticModel.Compilation.AssemblyName ?? ""));
-        return new EventParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+        return new EventParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, spec.FullyQualifiedName);
     }
 
     private static string? UnsupportedReason(INamedTypeSymbol symbol)

@@ -47,10 +47,15 @@ internal static class Resolution
         return diagnostics.ToEquatableArray();
     }
 
-    public static AssemblyParseResult BuildAssembly(CompilationInfo compilation, ImmutableArray<string> events,
+    public static AssemblyParseResult BuildAssembly(CompilationInfo compilation, ImmutableArray<EventRef> events,
         ImmutableArray<HandlerSpec> handlers)
     {
         var diagnostics = new List<DiagnosticInfo>();
+        // Events of this compilation that had errors get no code: routing to them would only add errors to generated files.
+        var invalid = new HashSet<string>(events.Where(e => !e.IsValid).Select(e => e.FullyQualifiedName), StringComparer.Ordinal);
+        handlers = [.. handlers
+            .Select(h => h with { Events = h.Events.Where(e => !invalid.Contains(e.EventFullyQualifiedName)).ToEquatableArray() })
+            .Where(h => !h.Events.IsEmpty)];
         var orderedHandlers = handlers
             .GroupBy(h => h.FullyQualifiedName, StringComparer.Ordinal)
             .Select(g => g.First())
@@ -74,7 +79,7 @@ internal static class Resolution
 
         var spec = new AssemblySpec(
             compilation,
-            events.Distinct().OrderBy(e => e, StringComparer.Ordinal).ToEquatableArray(),
+            events.Where(e => e.IsValid).Select(e => e.FullyQualifiedName).Distinct().OrderBy(e => e, StringComparer.Ordinal).ToEquatableArray(),
             orderedHandlers.ToEquatableArray(),
             cases.Values.OrderBy(c => c.EventType, StringComparer.Ordinal).ToEquatableArray());
         return new AssemblyParseResult(spec, diagnostics.ToEquatableArray());
