@@ -1,0 +1,485 @@
+namespace Hooks.Storage;
+
+/// <summary>
+/// A store in process memory, for tests, samples and throughput measurements: nothing survives a restart. One lock
+/// guards everything; every operation is short and allocation-light.
+/// </summary>
+public sealed class InMemoryWebHookStore : IWebHookStore
+{
+    private readonly Lock _gate = new();
+    private readonly SortedDictionary<string, WebHookSubscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WebHookMessage> _messages = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, DeliveryState> _deliveries = [];
+    private readonly Dictionary<string, List<long>> _deliveriesBySubscription = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<long>> _deliveriesByMessage = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WebHookAppendResult> _idempotency = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, List<WebHookAttempt>> _attempts = [];
+    // Due order with lazy deletion: an entry whose version no longer matches its delivery is skipped.
+    private readonly PriorityQueue<(long Id, int Version), DateTimeOffset> _due = new();
+    private long _nextSequence;
+    private long _nextDeliveryId;
+
+    private sealed class DeliveryState(WebHookDelivery delivery)
+    {
+        public WebHookDelivery Delivery = delivery;
+        public Guid LeaseToken;
+        public DateTimeOffset LeaseExpiresAt;
+        public int Version;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> CreateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_subscriptions.TryAdd(subscription.Id, subscription));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WebHookSubscription?> GetSubscriptionAsync(string id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_subscriptions.GetValueOrDefault(id));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<WebHookSubscription>> ListSubscriptionsAsync(string? afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        lock (_gate)
+        {
+            var list = new List<WebHookSubscription>(Math.Min(limit, _subscriptions.Count));
+            foreach (var (id, subscription) in _subscriptions)
+            {
+                if (list.Count >= limit)
+                {
+                    break;
+                }
+                if (afterId is null || string.CompareOrdinal(id, afterId) > 0)
+                {
+                    list.Add(subscription);
+                }
+            }
+            return ValueTask.FromResult<IReadOnlyList<WebHookSubscription>>(list);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> UpdateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        lock (_gate)
+        {
+            if (!_subscriptions.TryGetValue(subscription.Id, out var previous))
+            {
+                return ValueTask.FromResult(false);
+            }
+            _subscriptions[subscription.Id] = subscription;
+            if (previous.Status != WebHookSubscriptionStatus.Enabled && subscription.Status == WebHookSubscriptionStatus.Enabled)
+            {
+                // Pending deliveries were dropped from the due queue while the subscription could not receive.
+                foreach (var id in DeliveriesOf(subscription.Id))
+                {
+                    var state = _deliveries[id];
+                    if (state.Delivery.Status == WebHookDeliveryStatus.Pending)
+                    {
+                        Enqueue(state, Max(state.Delivery.NextAttemptAt, state.LeaseExpiresAt));
+                    }
+                }
+            }
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> DeleteSubscriptionAsync(string id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_subscriptions.Remove(id))
+            {
+                return ValueTask.FromResult(false);
+            }
+            if (_deliveriesBySubscription.Remove(id, out var ids))
+            {
+                foreach (var deliveryId in ids)
+                {
+                    if (_deliveries.Remove(deliveryId, out var state))
+                    {
+                        _deliveriesByMessage.GetValueOrDefault(state.Delivery.MessageId)?.Remove(deliveryId);
+                    }
+                    _attempts.Remove(deliveryId);
+                }
+            }
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WebHookAppendResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        lock (_gate)
+        {
+            if (draft.IdempotencyKey is { } key && _idempotency.TryGetValue(key, out var earlier))
+            {
+                return ValueTask.FromResult(earlier with { Duplicate = true });
+            }
+            if (_messages.ContainsKey(draft.Message.Id))
+            {
+                throw new InvalidOperationException("A message with this id is already stored.");
+            }
+
+            var message = draft.Message with { Sequence = ++_nextSequence };
+            _messages.Add(message.Id, message);
+            var count = 0;
+            if (draft.SubscriptionId is { } only)
+            {
+                if (_subscriptions.ContainsKey(only))
+                {
+                    AddDelivery(message, only, message.Timestamp);
+                    count = 1;
+                }
+            }
+            else
+            {
+                foreach (var subscription in _subscriptions.Values)
+                {
+                    if (subscription.Status == WebHookSubscriptionStatus.Enabled && subscription.Accepts(message.EventType))
+                    {
+                        AddDelivery(message, subscription.Id, message.Timestamp);
+                        count++;
+                    }
+                }
+            }
+            var result = new WebHookAppendResult(message.Id, count, false);
+            if (draft.IdempotencyKey is { } newKey)
+            {
+                _idempotency[newKey] = result;
+            }
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WebHookMessage?> GetMessageAsync(string id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_messages.GetValueOrDefault(id));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<WebHookMessage>> ReadFeedAsync(string subscriptionId, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        lock (_gate)
+        {
+            var list = new List<WebHookMessage>();
+            foreach (var id in DeliveriesOf(subscriptionId))
+            {
+                var message = _messages[_deliveries[id].Delivery.MessageId];
+                if (message.Sequence > afterSequence)
+                {
+                    list.Add(message);
+                }
+            }
+            list.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            if (list.Count > limit)
+            {
+                list.RemoveRange(limit, list.Count - limit);
+            }
+            return ValueTask.FromResult<IReadOnlyList<WebHookMessage>>(list);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<WebHookLease>> LeaseDueAsync(DateTimeOffset now, int limit, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        lock (_gate)
+        {
+            List<WebHookLease>? leases = null;
+            while ((leases?.Count ?? 0) < limit && _due.TryPeek(out var entry, out var dueAt) && dueAt <= now)
+            {
+                _due.Dequeue();
+                if (!_deliveries.TryGetValue(entry.Id, out var state) || state.Version != entry.Version ||
+                    state.Delivery.Status != WebHookDeliveryStatus.Pending)
+                {
+                    continue;
+                }
+                if (state.LeaseToken != Guid.Empty && state.LeaseExpiresAt > now)
+                {
+                    Enqueue(state, state.LeaseExpiresAt);
+                    continue;
+                }
+                if (!_subscriptions.TryGetValue(state.Delivery.SubscriptionId, out var subscription) ||
+                    subscription.Status != WebHookSubscriptionStatus.Enabled)
+                {
+                    // Dropped until the subscription is enabled again (UpdateSubscriptionAsync re-queues it).
+                    continue;
+                }
+                state.LeaseToken = Guid.NewGuid();
+                state.LeaseExpiresAt = now + leaseDuration;
+                // If the lease expires without completion the delivery comes due again.
+                Enqueue(state, state.LeaseExpiresAt);
+                (leases ??= []).Add(new WebHookLease(state.Delivery, _messages[state.Delivery.MessageId], subscription,
+                    state.LeaseToken, state.LeaseExpiresAt));
+            }
+            return ValueTask.FromResult<IReadOnlyList<WebHookLease>>(leases ?? (IReadOnlyList<WebHookLease>)[]);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask RecordAttemptsAsync(IReadOnlyList<WebHookAttemptResult> results, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        lock (_gate)
+        {
+            foreach (var result in results)
+            {
+                if (!_deliveries.TryGetValue(result.Lease.DeliveryId, out var state) || state.LeaseToken != result.Lease.LeaseToken)
+                {
+                    continue;
+                }
+                var attempt = result.Attempt;
+                if (!_attempts.TryGetValue(state.Delivery.Id, out var attempts))
+                {
+                    _attempts[state.Delivery.Id] = attempts = [];
+                }
+                attempts.Add(attempt);
+                state.LeaseToken = Guid.Empty;
+                state.LeaseExpiresAt = default;
+                state.Delivery = state.Delivery with
+                {
+                    Status = result.NewStatus,
+                    Attempts = state.Delivery.Attempts + 1,
+                    LastAttemptAt = attempt.StartedAt,
+                    NextAttemptAt = result.NewStatus == WebHookDeliveryStatus.Pending ? result.NextAttemptAt : state.Delivery.NextAttemptAt,
+                };
+                if (result.NewStatus == WebHookDeliveryStatus.Pending)
+                {
+                    Enqueue(state, result.NextAttemptAt);
+                }
+                else
+                {
+                    state.Version++;
+                }
+
+                if (_subscriptions.TryGetValue(state.Delivery.SubscriptionId, out var subscription))
+                {
+                    var updated = subscription;
+                    if (attempt.Outcome == WebHookAttemptOutcome.Succeeded)
+                    {
+                        if (updated.FailingSince is not null)
+                        {
+                            updated = updated with { FailingSince = null };
+                        }
+                    }
+                    else if (updated.FailingSince is null)
+                    {
+                        updated = updated with { FailingSince = attempt.StartedAt };
+                    }
+                    if (result.DisableSubscriptionReason is { } reason && updated.Status == WebHookSubscriptionStatus.Enabled)
+                    {
+                        updated = updated with
+                        {
+                            Status = WebHookSubscriptionStatus.Disabled,
+                            StatusReason = reason,
+                            UpdatedAt = attempt.StartedAt + attempt.Duration,
+                        };
+                    }
+                    if (!ReferenceEquals(updated, subscription))
+                    {
+                        _subscriptions[updated.Id] = updated;
+                    }
+                }
+            }
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask ReleaseLeasesAsync(IReadOnlyList<WebHookLeaseRef> leases, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        lock (_gate)
+        {
+            foreach (var lease in leases)
+            {
+                if (_deliveries.TryGetValue(lease.DeliveryId, out var state) && state.LeaseToken == lease.LeaseToken)
+                {
+                    state.LeaseToken = Guid.Empty;
+                    state.LeaseExpiresAt = default;
+                    Enqueue(state, state.Delivery.NextAttemptAt);
+                }
+            }
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<WebHookDelivery>> ListDeliveriesAsync(WebHookDeliveryQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_gate)
+        {
+            var list = new List<WebHookDelivery>();
+            var ids = DeliveriesOf(query.SubscriptionId);
+            for (var i = ids.Count - 1; i >= 0 && list.Count < query.Limit; i--)
+            {
+                var delivery = _deliveries[ids[i]].Delivery;
+                if ((query.Before is null || delivery.Id < query.Before) &&
+                    (query.Status is null || delivery.Status == query.Status) &&
+                    (query.MessageId is null || delivery.MessageId == query.MessageId))
+                {
+                    list.Add(delivery);
+                }
+            }
+            return ValueTask.FromResult<IReadOnlyList<WebHookDelivery>>(list);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<WebHookAttempt>> ListAttemptsAsync(string subscriptionId, long deliveryId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_deliveries.TryGetValue(deliveryId, out var state) || state.Delivery.SubscriptionId != subscriptionId ||
+                !_attempts.TryGetValue(deliveryId, out var attempts))
+            {
+                return ValueTask.FromResult<IReadOnlyList<WebHookAttempt>>([]);
+            }
+            return ValueTask.FromResult<IReadOnlyList<WebHookAttempt>>([.. attempts]);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> RedeliverAsync(string subscriptionId, string messageId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_subscriptions.ContainsKey(subscriptionId) || !_messages.TryGetValue(messageId, out var message))
+            {
+                return ValueTask.FromResult(false);
+            }
+            foreach (var id in _deliveriesByMessage.GetValueOrDefault(messageId) ?? [])
+            {
+                var state = _deliveries[id];
+                if (state.Delivery.SubscriptionId == subscriptionId)
+                {
+                    MakeDue(state, now);
+                    return ValueTask.FromResult(true);
+                }
+            }
+            AddDelivery(message, subscriptionId, now);
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> RecoverAsync(string subscriptionId, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var count = 0;
+            foreach (var id in DeliveriesOf(subscriptionId))
+            {
+                var state = _deliveries[id];
+                if (state.Delivery.Status == WebHookDeliveryStatus.Failed && state.Delivery.CreatedAt >= since)
+                {
+                    MakeDue(state, now);
+                    count++;
+                }
+            }
+            return ValueTask.FromResult(count);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> CountDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            long count = 0;
+            foreach (var state in _deliveries.Values)
+            {
+                if (state.Delivery.Status == WebHookDeliveryStatus.Pending && state.Delivery.NextAttemptAt <= now &&
+                    _subscriptions.TryGetValue(state.Delivery.SubscriptionId, out var s) && s.Status == WebHookSubscriptionStatus.Enabled)
+                {
+                    count++;
+                }
+            }
+            return ValueTask.FromResult(count);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            // Drop stale entries so the head is a real candidate.
+            while (_due.TryPeek(out var entry, out var dueAt))
+            {
+                if (_deliveries.TryGetValue(entry.Id, out var state) && state.Version == entry.Version &&
+                    state.Delivery.Status == WebHookDeliveryStatus.Pending)
+                {
+                    return ValueTask.FromResult<DateTimeOffset?>(dueAt);
+                }
+                _due.Dequeue();
+            }
+            return ValueTask.FromResult<DateTimeOffset?>(null);
+        }
+    }
+
+    private void AddDelivery(WebHookMessage message, string subscriptionId, DateTimeOffset dueAt)
+    {
+        var state = new DeliveryState(new WebHookDelivery
+        {
+            Id = ++_nextDeliveryId,
+            MessageId = message.Id,
+            SubscriptionId = subscriptionId,
+            EventType = message.EventType,
+            Status = WebHookDeliveryStatus.Pending,
+            NextAttemptAt = dueAt,
+            CreatedAt = message.Timestamp,
+        });
+        _deliveries.Add(state.Delivery.Id, state);
+        AddTo(_deliveriesBySubscription, subscriptionId, state.Delivery.Id);
+        AddTo(_deliveriesByMessage, message.Id, state.Delivery.Id);
+        Enqueue(state, dueAt);
+    }
+
+    private void MakeDue(DeliveryState state, DateTimeOffset now)
+    {
+        state.Delivery = state.Delivery with { Status = WebHookDeliveryStatus.Pending, NextAttemptAt = now };
+        // A running lease keeps its token: its result still counts, and the new due entry waits for it to expire.
+        Enqueue(state, Max(now, state.LeaseExpiresAt));
+    }
+
+    private void Enqueue(DeliveryState state, DateTimeOffset dueAt)
+    {
+        state.Version++;
+        _due.Enqueue((state.Delivery.Id, state.Version), dueAt);
+    }
+
+    private List<long> DeliveriesOf(string subscriptionId) =>
+        _deliveriesBySubscription.GetValueOrDefault(subscriptionId) ?? [];
+
+    private static void AddTo(Dictionary<string, List<long>> index, string key, long id)
+    {
+        if (!index.TryGetValue(key, out var list))
+        {
+            index[key] = list = [];
+        }
+        list.Add(id);
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+}
