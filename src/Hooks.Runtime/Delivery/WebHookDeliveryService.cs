@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Threading.Channels;
 using Hooks.Diagnostics;
 using Hooks.Storage;
 using Microsoft.Extensions.Hosting;
@@ -9,8 +9,10 @@ using Microsoft.Extensions.Options;
 namespace Hooks.Delivery;
 
 /// <summary>
-/// The dispatcher: leases due deliveries in batches, sends them with bounded concurrency (global and per
-/// subscription), records every attempt and schedules the next. Wakes on publish; a timer covers due retries.
+/// The dispatcher: one loop leases due deliveries in batches into a bounded queue; <see cref="WebHookProducerOptions.MaxConcurrency"/>
+/// workers take them, send them (at most <see cref="WebHookProducerOptions.MaxConcurrencyPerSubscription"/> at once
+/// per subscription), record every attempt and schedule the next. A publish rings a signal that wakes the loop at
+/// once; a timer wakes it when the next retry is due.
 /// </summary>
 internal sealed class WebHookDeliveryService : BackgroundService
 {
@@ -21,9 +23,13 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private readonly WebHookProducerOptions _options;
     private readonly WebHookRetrySchedule _schedule;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<long, Task> _inFlight = new();
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _perSubscription = new(StringComparer.Ordinal);
+    private readonly Channel<WebHookLease> _queue;
+    private readonly int _queueCapacity;
+    private readonly int _refillBelow;
+    private readonly Dictionary<string, SemaphoreSlim> _perSubscription = new(StringComparer.Ordinal);
     private long _backlog;
+    private DateTimeOffset _nextBacklogCount;
+    private ITimer? _wakeTimer;
 
     public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, TimeProvider time,
         IOptions<WebHookProducerOptions> options, ILogger<WebHookDeliveryService> logger)
@@ -35,10 +41,49 @@ internal sealed class WebHookDeliveryService : BackgroundService
         _options = options.Value;
         _schedule = new WebHookRetrySchedule([.. _options.RetrySchedule], _options.RetryJitter);
         _logger = logger;
+        // Enough queued work to keep every worker busy between two refills, and no more: queued leases are held.
+        _queueCapacity = Math.Max(_options.LeaseBatchSize, _options.MaxConcurrency);
+        _refillBelow = Math.Max(1, _queueCapacity / 2);
+        _queue = Channel.CreateBounded<WebHookLease>(new BoundedChannelOptions(_queueCapacity)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
         WebHookDiagnostics.SetBacklogSource(() => Interlocked.Read(ref _backlog));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _wakeTimer = _time.CreateTimer(static state => ((WebHookDeliverySignal)state!).Notify(), _signal,
+            Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var workers = new Task[_options.MaxConcurrency];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None);
+        }
+        try
+        {
+            await LeaseLoopAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            // Workers see the cancellation; their current attempts release their leases, as do queued ones.
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            var unsent = new List<WebHookLeaseRef>();
+            while (_queue.Reader.TryRead(out var lease))
+            {
+                unsent.Add(new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken));
+            }
+            if (unsent.Count > 0)
+            {
+                await _store.ReleaseLeasesAsync(unsent, CancellationToken.None).ConfigureAwait(false);
+            }
+            await _wakeTimer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task LeaseLoopAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -47,111 +92,145 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 try
                 {
                     _signal.Reset();
-                    var free = _options.MaxConcurrency - _inFlight.Count;
-                    if (free > 0)
+                    var queued = _queue.Reader.Count;
+                    if (queued >= _refillBelow)
                     {
-                        var want = Math.Min(free, _options.LeaseBatchSize);
-                        var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
-                        foreach (var lease in leases)
+                        // Busy: workers ring the signal when the queue runs low; no store call, no timer.
+                        await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
+                        continue;
+                    }
+                    var want = Math.Min(_queueCapacity - queued, _options.LeaseBatchSize);
+                    var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
+                    foreach (var lease in leases)
+                    {
+                        // Never blocks: the loop is the only writer and asked for no more than the free room.
+                        if (!_queue.Writer.TryWrite(lease))
                         {
-                            Start(lease, stoppingToken);
-                        }
-                        if (leases.Count == want)
-                        {
-                            continue; // more may be due right now
+                            await _queue.Writer.WriteAsync(lease, stoppingToken).ConfigureAwait(false);
                         }
                     }
-                    await WaitAsync(free > 0, stoppingToken).ConfigureAwait(false);
+                    if (leases.Count == want)
+                    {
+                        continue; // more may be due right now
+                    }
+                    await WaitAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     Log.LoopFailed(_logger, ex);
-                    await Task.Delay(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
+                    _wakeTimer!.Change(_options.PollInterval, Timeout.InfiniteTimeSpan);
+                    await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        finally
-        {
-            // In-flight attempts see the cancellation and release their leases.
-            await Task.WhenAll(_inFlight.Values).ConfigureAwait(false);
-        }
     }
 
-    private async Task WaitAsync(bool canLease, CancellationToken stoppingToken)
+    private async Task WaitAsync(CancellationToken stoppingToken)
     {
         var delay = _options.PollInterval;
-        if (canLease)
+        var now = _time.GetUtcNow();
+        if (now >= _nextBacklogCount)
         {
-            var now = _time.GetUtcNow();
+            // Counting is a scan in some stores: at most once per poll interval, never per delivery.
+            _nextBacklogCount = now + _options.PollInterval;
             Interlocked.Exchange(ref _backlog, await _store.CountDueAsync(now, stoppingToken).ConfigureAwait(false));
-            if (await _store.GetNextDueAsync(stoppingToken).ConfigureAwait(false) is { } next)
+        }
+        if (await _store.GetNextDueAsync(stoppingToken).ConfigureAwait(false) is { } next)
+        {
+            var until = next - now;
+            if (until <= TimeSpan.Zero)
             {
-                var until = next - now;
-                if (until <= TimeSpan.Zero)
+                // Due now but not leasable yet (for example under another dispatcher's lease): look again shortly.
+                until = TimeSpan.FromMilliseconds(50);
+            }
+            if (until < delay)
+            {
+                delay = until;
+            }
+        }
+        // One timer for the service's lifetime: re-armed per wait, it rings the same signal a publish does.
+        _wakeTimer!.Change(delay, Timeout.InfiniteTimeSpan);
+        await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
+    }
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
+    {
+        var reader = _queue.Reader;
+        using var timeout = new WebHookAttemptTimeout(_time, stoppingToken);
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                while (!stoppingToken.IsCancellationRequested && reader.TryRead(out var lease))
                 {
-                    return;
-                }
-                if (until < delay)
-                {
-                    delay = until;
+                    if (reader.Count < _refillBelow)
+                    {
+                        _signal.Notify();
+                    }
+                    await DeliverAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
                 }
             }
         }
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var signalled = _signal.WaitAsync(cts.Token).AsTask();
-        var timer = Task.Delay(delay, _time, cts.Token);
-        await Task.WhenAny(signalled, timer).ConfigureAwait(false);
-        await cts.CancelAsync().ConfigureAwait(false);
-        stoppingToken.ThrowIfCancellationRequested();
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
-    private void Start(WebHookLease lease, CancellationToken stoppingToken)
+    private async Task DeliverAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
     {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var task = RunAsync(lease, gate.Task, stoppingToken);
-        _inFlight[lease.Delivery.Id] = task;
-        gate.SetResult();
-    }
-
-    private async Task RunAsync(WebHookLease lease, Task started, CancellationToken stoppingToken)
-    {
-        await started.ConfigureAwait(false);
-        var leaseRef = new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken);
-        var subscriptionGate = _perSubscription.GetOrAdd(lease.Subscription.Id,
-            static (_, max) => new SemaphoreSlim(max, max), _options.MaxConcurrencyPerSubscription);
+        var gate = SubscriptionGate(lease.Subscription.Id);
         try
         {
-            await subscriptionGate.WaitAsync(stoppingToken).ConfigureAwait(false);
+            await gate.WaitAsync(stoppingToken).ConfigureAwait(false);
             WebHookAttemptResult result;
             try
             {
-                result = await AttemptAsync(lease, stoppingToken).ConfigureAwait(false);
+                result = await AttemptAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
             }
             finally
             {
-                subscriptionGate.Release();
+                gate.Release();
             }
             await _store.RecordAttemptsAsync([result], CancellationToken.None).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            await _store.ReleaseLeasesAsync([leaseRef], CancellationToken.None).ConfigureAwait(false);
+            await _store.ReleaseLeasesAsync([new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken)], CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             Log.DeliveryCrashed(_logger, lease.Delivery.Id, ex);
         }
-        finally
+    }
+
+    private SemaphoreSlim SubscriptionGate(string subscriptionId)
+    {
+        lock (_perSubscription)
         {
-            _inFlight.TryRemove(lease.Delivery.Id, out _);
-            _signal.Notify();
+            if (!_perSubscription.TryGetValue(subscriptionId, out var gate))
+            {
+                if (_perSubscription.Count >= 10_000)
+                {
+                    // Bounded: drop idle gates (full count) so deleted subscriptions do not accumulate.
+                    foreach (var (id, g) in _perSubscription.ToList())
+                    {
+                        if (g.CurrentCount == _options.MaxConcurrencyPerSubscription)
+                        {
+                            _perSubscription.Remove(id);
+                        }
+                    }
+                }
+                gate = new SemaphoreSlim(_options.MaxConcurrencyPerSubscription, _options.MaxConcurrencyPerSubscription);
+                _perSubscription.Add(subscriptionId, gate);
+            }
+            return gate;
         }
     }
 
-    private async Task<WebHookAttemptResult> AttemptAsync(WebHookLease lease, CancellationToken stoppingToken)
+    private async Task<WebHookAttemptResult> AttemptAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
     {
         var delivery = lease.Delivery;
         var subscription = lease.Subscription;
@@ -160,14 +239,15 @@ internal sealed class WebHookDeliveryService : BackgroundService
         using var activity = WebHookSender.StartAttemptActivity(delivery.MessageId, subscription.Id, delivery.EventType, number);
 
         WebHookSendResult sent;
-        var secrets = subscription.ActiveSecrets(startedAt).ToArray();
+        var secrets = subscription.ActiveSecretArray(startedAt);
         if (secrets.Length == 0)
         {
             sent = new(WebHookAttemptOutcome.HttpError, null, null, null, TimeSpan.Zero, "The subscription has no active secret.");
         }
         else
         {
-            sent = await _sender.SendAsync(subscription.Url, delivery.MessageId, lease.Message.Body, secrets, startedAt, stoppingToken).ConfigureAwait(false);
+            sent = await _sender.SendAsync(subscription.Url, delivery.MessageId, lease.Message.Body, secrets, startedAt, timeout).ConfigureAwait(false);
+            stoppingToken.ThrowIfCancellationRequested();
         }
 
         var status = WebHookDeliveryStatus.Pending;

@@ -28,13 +28,17 @@ internal sealed class WebHookSender(IHttpClientFactory httpClientFactory, TimePr
     /// <summary>How much of a response body is kept.</summary>
     public const int MaxResponseBytes = 1024;
 
+    // The handler lives as long as the app (SetHandlerLifetime(Infinite); it rotates its own connections), so one
+    // client from the factory is reused rather than created per attempt.
+    private HttpClient? _client;
+
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
     public async Task<WebHookSendResult> SendAsync(Uri url, string messageId, ReadOnlyMemory<byte> body,
-        IReadOnlyList<WebHookSecret> secrets, DateTimeOffset now, CancellationToken cancellationToken)
+        WebHookSecret[] secrets, DateTimeOffset now, WebHookAttemptTimeout timeout)
     {
         var settings = options.Value;
-        var signature = WebHookSigner.Sign(secrets is WebHookSecret[] array ? array : [.. secrets], messageId,
+        var signature = WebHookSigner.Sign(secrets, messageId,
             now.ToUnixTimeSeconds(), body.Span);
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
@@ -48,19 +52,18 @@ internal sealed class WebHookSender(IHttpClientFactory httpClientFactory, TimePr
         headers.TryAddWithoutValidation(WebHookHeaders.Signature, signature);
         headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
 
-        var client = httpClientFactory.CreateClient(HttpClientName);
-        using var timeout = new CancellationTokenSource(settings.RequestTimeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var client = _client ??= httpClientFactory.CreateClient(HttpClientName);
         var started = time.GetTimestamp();
+        var token = timeout.Start(settings.RequestTimeout);
         try
         {
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
             var duration = time.GetElapsedTime(started);
             var status = (int)response.StatusCode;
-            var text = await ReadPrefixAsync(response.Content, linked.Token).ConfigureAwait(false);
+            var text = await ReadPrefixAsync(response.Content, token).ConfigureAwait(false);
             return new WebHookSendResult(Classify(status), status, text, RetryAfter(response, now), duration, null);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (timeout.TimedOut)
         {
             return new(WebHookAttemptOutcome.Timeout, null, null, null, time.GetElapsedTime(started),
                 $"No response within {settings.RequestTimeout.TotalSeconds:0.###} s.");
@@ -69,9 +72,13 @@ internal sealed class WebHookSender(IHttpClientFactory httpClientFactory, TimePr
         {
             return new(WebHookAttemptOutcome.AddressRefused, null, null, null, time.GetElapsedTime(started), refused.Message);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !timeout.IsStopping)
         {
             return new(WebHookAttemptOutcome.ConnectionError, null, null, null, time.GetElapsedTime(started), Describe(ex));
+        }
+        finally
+        {
+            timeout.Stop();
         }
     }
 

@@ -50,6 +50,32 @@ public sealed record WebHookSubscription
         }
     }
 
+    /// <summary>The secrets still valid at <paramref name="now"/>, newest first, as an array cached per record.</summary>
+    internal Hooks.Security.WebHookSecret[] ActiveSecretArray(DateTimeOffset now)
+    {
+        var cached = _activeSecrets;
+        if (cached is not null && ReferenceEquals(cached.Source, Secrets) && now < cached.ValidUntil)
+        {
+            return cached.Secrets;
+        }
+        var secrets = ActiveSecrets(now).ToArray();
+        var validUntil = DateTimeOffset.MaxValue;
+        foreach (var s in Secrets)
+        {
+            if (s.ExpiresAt is { } e && e > now && e < validUntil)
+            {
+                validUntil = e;
+            }
+        }
+        _activeSecrets = new SecretCache(Secrets, secrets, validUntil);
+        return secrets;
+    }
+
+    // `with` copies this field too, hence the Source check; one reference, so concurrent readers never see it torn.
+    private SecretCache? _activeSecrets;
+
+    private sealed record SecretCache(IReadOnlyList<WebHookSubscriptionSecret> Source, WebHookSecret[] Secrets, DateTimeOffset ValidUntil);
+
     /// <summary>Whether the subscription's filter takes <paramref name="eventType"/>.</summary>
     public bool Accepts(string eventType) => WebHookEventFilter.Matches(EventTypes, eventType);
 
