@@ -12,6 +12,10 @@ public sealed class LoadReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private long _count;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _connections = new();
+
+    /// <summary>Distinct connections seen since the last <see cref="Expect"/>.</summary>
+    public int Connections => _connections.Count;
     private long _target = long.MaxValue;
     private TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -40,6 +44,7 @@ public sealed class LoadReceiver : IAsyncDisposable
                 return;
             }
             ctx.Response.StatusCode = 204;
+            receiver._connections.TryAdd(ctx.Connection.Id, 0);
             if (Interlocked.Increment(ref receiver._count) == Interlocked.Read(ref receiver._target))
             {
                 receiver._reached.TrySetResult();
@@ -56,6 +61,7 @@ public sealed class LoadReceiver : IAsyncDisposable
     {
         _reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Exchange(ref _count, 0);
+        _connections.Clear();
         Interlocked.Exchange(ref _target, target);
         return _reached.Task;
     }

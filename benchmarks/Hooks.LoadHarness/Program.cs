@@ -19,6 +19,8 @@ var messages = Arg("--messages", 20_000);
 var concurrency = Arg("--concurrency", 64);
 var receiverCount = Arg("--receivers", 1);
 var rounds = Arg("--rounds", 3);
+var modeIndex = Array.IndexOf(args, "--mode");
+var mode = modeIndex >= 0 && modeIndex + 1 < args.Length ? args[modeIndex + 1] : "both"; // both | naive | pipeline
 
 Console.WriteLine($"Hooks load harness: {messages} deliveries per round, concurrency {concurrency}, {receiverCount} receiver(s), {rounds} round(s), " +
                   $"{Environment.ProcessorCount} cores, .NET {Environment.Version}");
@@ -80,8 +82,8 @@ var naiveRates = new List<double>();
 var pipelineRates = new List<double>();
 for (var round = 1; round <= rounds; round++)
 {
-    var (naive, naiveCpu) = await Measure(() => RunNaiveAsync(messages));
-    var (pipeline, pipelineCpu) = await Measure(() => RunPipelineAsync(messages));
+    var (naive, naiveCpu) = mode == "pipeline" ? (double.NaN, double.NaN) : await Measure(() => RunNaiveAsync(messages));
+    var (pipeline, pipelineCpu) = mode == "naive" ? (double.NaN, double.NaN) : await Measure(() => RunPipelineAsync(messages));
     naiveRates.Add(naive);
     pipelineRates.Add(pipeline);
     Console.WriteLine($"round {round}: naive {naive,10:N0}/s ({naiveCpu,5:N1} µs CPU each)   pipeline {pipeline,10:N0}/s ({pipelineCpu,5:N1} µs CPU each)   ratio {pipeline / naive:0.00}");
@@ -173,7 +175,7 @@ async Task<(double Rate, double CpuMicroseconds)> Measure(Func<Task<double>> run
     var cpu = Process.GetCurrentProcess().TotalProcessorTime - before;
     if (Environment.GetEnvironmentVariable("HOOKS_LOAD_VERBOSE") == "1")
     {
-        Console.WriteLine($"  {(GC.GetTotalAllocatedBytes() - allocated) / messages:N0} B allocated per delivery, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}");
+        Console.WriteLine($"  {receivers.Sum(r => r.Connections)} connections, {(GC.GetTotalAllocatedBytes() - allocated) / messages:N0} B allocated per delivery, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}");
     }
     return (rate, cpu.TotalMicroseconds / messages);
 }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Hooks.Diagnostics;
 using Hooks.Storage;
@@ -26,10 +28,17 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private readonly Channel<WebHookLease> _queue;
     private readonly int _queueCapacity;
     private readonly int _refillBelow;
+    private readonly bool _gatePerSubscription;
     private readonly Dictionary<string, SemaphoreSlim> _perSubscription = new(StringComparer.Ordinal);
     private long _backlog;
     private DateTimeOffset _nextBacklogCount;
     private ITimer? _wakeTimer;
+
+    // Attempt results go to the store in batches (one store operation for many attempts), written by one recorder.
+    private const int RecordBatchSize = 256;
+    private readonly ConcurrentQueue<WebHookAttemptResult> _results = new();
+    private readonly WebHookDeliverySignal _recordSignal = new();
+    private volatile bool _stopRecording;
 
     public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, TimeProvider time,
         IOptions<WebHookProducerOptions> options, ILogger<WebHookDeliveryService> logger)
@@ -44,11 +53,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
         // Enough queued work to keep every worker busy between two refills, and no more: queued leases are held.
         _queueCapacity = Math.Max(_options.LeaseBatchSize, _options.MaxConcurrency);
         _refillBelow = Math.Max(1, _queueCapacity / 2);
-        _queue = Channel.CreateBounded<WebHookLease>(new BoundedChannelOptions(_queueCapacity)
-        {
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        // Unbounded in type, bounded by the loop, which never holds more than _queueCapacity leases in it; an
+        // unbounded channel's TryRead takes no lock, so many workers draining it do not contend.
+        _queue = Channel.CreateUnbounded<WebHookLease>(new UnboundedChannelOptions { SingleWriter = true });
+        _gatePerSubscription = _options.MaxConcurrencyPerSubscription < _options.MaxConcurrency;
         WebHookDiagnostics.SetBacklogSource(() => Interlocked.Read(ref _backlog));
     }
 
@@ -61,6 +69,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
         {
             workers[i] = Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None);
         }
+        var recorder = Task.Run(RecordLoopAsync, CancellationToken.None);
         try
         {
             await LeaseLoopAsync(stoppingToken).ConfigureAwait(false);
@@ -70,6 +79,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
             _queue.Writer.TryComplete();
             // Workers see the cancellation; their current attempts release their leases, as do queued ones.
             await Task.WhenAll(workers).ConfigureAwait(false);
+            _stopRecording = true;
+            _recordSignal.Notify();
+            await recorder.ConfigureAwait(false);
             var unsent = new List<WebHookLeaseRef>();
             while (_queue.Reader.TryRead(out var lease))
             {
@@ -103,11 +115,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
                     var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
                     foreach (var lease in leases)
                     {
-                        // Never blocks: the loop is the only writer and asked for no more than the free room.
-                        if (!_queue.Writer.TryWrite(lease))
-                        {
-                            await _queue.Writer.WriteAsync(lease, stoppingToken).ConfigureAwait(false);
-                        }
+                        _queue.Writer.TryWrite(lease);
                     }
                     if (leases.Count == want)
                     {
@@ -179,12 +187,18 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
     }
 
-    private async Task DeliverAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
+    // Pooled state machines: one worker runs one attempt after another, so their boxes are reused, not reallocated.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask DeliverAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
     {
-        var gate = SubscriptionGate(lease.Subscription.Id);
+        // The per-subscription limit only binds when it is below the global one.
+        var gate = _gatePerSubscription ? SubscriptionGate(lease.Subscription.Id) : null;
         try
         {
-            await gate.WaitAsync(stoppingToken).ConfigureAwait(false);
+            if (gate is not null)
+            {
+                await gate.WaitAsync(stoppingToken).ConfigureAwait(false);
+            }
             WebHookAttemptResult result;
             try
             {
@@ -192,9 +206,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
             }
             finally
             {
-                gate.Release();
+                gate?.Release();
             }
-            await _store.RecordAttemptsAsync([result], CancellationToken.None).ConfigureAwait(false);
+            _results.Enqueue(result);
+            _recordSignal.Notify();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -204,6 +219,51 @@ internal sealed class WebHookDeliveryService : BackgroundService
         {
             Log.DeliveryCrashed(_logger, lease.Delivery.Id, ex);
         }
+    }
+
+    private async Task RecordLoopAsync()
+    {
+        var batch = new List<WebHookAttemptResult>(RecordBatchSize);
+        while (true)
+        {
+            _recordSignal.Reset();
+            var stopping = _stopRecording;
+            while (_results.TryDequeue(out var result))
+            {
+                batch.Add(result);
+                if (batch.Count == RecordBatchSize)
+                {
+                    await FlushAsync(batch).ConfigureAwait(false);
+                }
+            }
+            if (batch.Count > 0)
+            {
+                await FlushAsync(batch).ConfigureAwait(false);
+            }
+            if (stopping)
+            {
+                return; // the workers had finished before this drain began
+            }
+            await _recordSignal.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask FlushAsync(List<WebHookAttemptResult> batch)
+    {
+        try
+        {
+            await _store.RecordAttemptsAsync(batch, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The leases expire and the deliveries are attempted again: at least once, never lost.
+            Log.RecordFailed(_logger, batch.Count, ex);
+        }
+        finally
+        {
+            batch.Clear();
+        }
+        _signal.Notify(); // retries and freed subscriptions may be due
     }
 
     private SemaphoreSlim SubscriptionGate(string subscriptionId)
@@ -230,7 +290,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
     }
 
-    private async Task<WebHookAttemptResult> AttemptAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<WebHookAttemptResult> AttemptAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
     {
         var delivery = lease.Delivery;
         var subscription = lease.Subscription;

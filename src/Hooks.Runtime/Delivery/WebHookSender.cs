@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Hooks.Security;
 using Hooks.Storage;
@@ -32,9 +33,9 @@ internal sealed class WebHookSender(IHttpClientFactory httpClientFactory, TimePr
     // client from the factory is reused rather than created per attempt.
     private HttpClient? _client;
 
-    private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
-    public async Task<WebHookSendResult> SendAsync(Uri url, string messageId, ReadOnlyMemory<byte> body,
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<WebHookSendResult> SendAsync(Uri url, string messageId, ReadOnlyMemory<byte> body,
         WebHookSecret[] secrets, DateTimeOffset now, WebHookAttemptTimeout timeout)
     {
         var settings = options.Value;
@@ -45,7 +46,8 @@ internal sealed class WebHookSender(IHttpClientFactory httpClientFactory, TimePr
             Content = new ReadOnlyMemoryContent(body),
             Version = HttpVersion.Version11,
         };
-        request.Content.Headers.ContentType = Json;
+        // Raw value: a shared parsed header object would be locked by every request that writes it.
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=utf-8");
         var headers = request.Headers;
         headers.TryAddWithoutValidation(WebHookHeaders.Id, messageId);
         headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
@@ -106,7 +108,8 @@ internal sealed class WebHookSender(IHttpClientFactory httpClientFactory, TimePr
         return null;
     }
 
-    private static async Task<string?> ReadPrefixAsync(HttpContent content, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<string?> ReadPrefixAsync(HttpContent content, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(MaxResponseBytes);
         try

@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Warning, "Refused to connect to {Host}: every resolved address is restricted.")]
     public static partial void AddressRefused(ILogger logger, string host);
 
+    [LoggerMessage(10, LogLevel.Error, "Recording {Count} delivery attempts failed; their leases will expire and they will be attempted again.")]
+    public static partial void RecordFailed(ILogger logger, int count, Exception exception);
+
     [LoggerMessage(9, LogLevel.Information, "Subscription {SubscriptionId} intent verification: {Result}.")]
     public static partial void IntentVerification(ILogger logger, string subscriptionId, string result);
 }

@@ -14,6 +14,30 @@ public static class WebHookMessageId
     /// <summary>The prefix of subscription ids.</summary>
     public const string SubscriptionPrefix = "sub_";
 
+    private const int RandomBlock = 640;
+
+    // Random bytes from the CSPRNG in blocks: one system call per 64 ids instead of one per id.
+    [ThreadStatic]
+    private static byte[]? t_random;
+
+    [ThreadStatic]
+    private static int t_randomOffset;
+
+    private static void NextRandom(Span<byte> destination)
+    {
+        var block = t_random;
+        if (block is null || t_randomOffset + destination.Length > block.Length)
+        {
+            block = t_random ??= new byte[RandomBlock];
+            RandomNumberGenerator.Fill(block);
+            t_randomOffset = 0;
+        }
+        block.AsSpan(t_randomOffset, destination.Length).CopyTo(destination);
+        // Never hand out the same bytes twice.
+        block.AsSpan(t_randomOffset, destination.Length).Clear();
+        t_randomOffset += destination.Length;
+    }
+
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
     /// <summary>A new message id, <c>msg_</c> plus 26 chars.</summary>
@@ -28,7 +52,7 @@ public static class WebHookMessageId
         ArgumentNullException.ThrowIfNull(prefix);
         var ms = (ulong)Math.Max(0, now.ToUnixTimeMilliseconds()) & 0xFFFF_FFFF_FFFFUL;
         Span<byte> random = stackalloc byte[10];
-        RandomNumberGenerator.Fill(random);
+        NextRandom(random);
         UInt128 value = ms;
         foreach (var b in random)
         {

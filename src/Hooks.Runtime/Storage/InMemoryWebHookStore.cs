@@ -18,6 +18,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private readonly PriorityQueue<(long Id, int Version), DateTimeOffset> _due = new();
     private long _nextSequence;
     private long _nextDeliveryId;
+    private long _leaseCounter;
+    private readonly int _leasePrefix = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue);
 
     private sealed class DeliveryState(WebHookDelivery delivery)
     {
@@ -224,7 +226,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     // Dropped until the subscription is enabled again (UpdateSubscriptionAsync re-queues it).
                     continue;
                 }
-                state.LeaseToken = Guid.NewGuid();
+                state.LeaseToken = NewLeaseToken();
                 state.LeaseExpiresAt = now + leaseDuration;
                 // If the lease expires without completion the delivery comes due again.
                 Enqueue(state, state.LeaseExpiresAt);
@@ -480,6 +482,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         }
         list.Add(id);
     }
+
+    // Unique per store without a system call per lease: a random store prefix and a counter.
+    private Guid NewLeaseToken() => new(_leasePrefix, (short)0, (short)0, BitConverter.GetBytes(++_leaseCounter));
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }
