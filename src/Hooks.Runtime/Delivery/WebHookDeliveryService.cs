@@ -39,6 +39,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private readonly ConcurrentQueue<WebHookAttemptResult> _results = new();
     private readonly WebHookDeliverySignal _recordSignal = new();
     private volatile bool _stopRecording;
+    private int _refilling;
+    // Set when a refill found nothing more due; cleared by the loop whenever it is woken (a publish, a timer).
+    private volatile bool _refillDrained;
 
     public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, TimeProvider time,
         IOptions<WebHookProducerOptions> options, ILogger<WebHookDeliveryService> logger)
@@ -51,7 +54,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
         _schedule = new WebHookRetrySchedule([.. _options.RetrySchedule], _options.RetryJitter);
         _logger = logger;
         // Enough queued work to keep every worker busy between two refills, and no more: queued leases are held.
-        _queueCapacity = Math.Max(_options.LeaseBatchSize, _options.MaxConcurrency);
+        _queueCapacity = Math.Max(_options.LeaseBatchSize, 2 * _options.MaxConcurrency);
         _refillBelow = Math.Max(1, _queueCapacity / 2);
         // Unbounded in type, bounded by the loop, which never holds more than _queueCapacity leases in it; an
         // unbounded channel's TryRead takes no lock, so many workers draining it do not contend.
@@ -104,24 +107,19 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 try
                 {
                     _signal.Reset();
-                    var queued = _queue.Reader.Count;
-                    if (queued >= _refillBelow)
+                    _refillDrained = false;
+                    switch (await RefillAsync(stoppingToken).ConfigureAwait(false))
                     {
-                        // Busy: workers ring the signal when the queue runs low; no store call, no timer.
-                        await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
-                        continue;
+                        case Refill.More:
+                            continue; // more may be due right now
+                        case Refill.Busy:
+                            // The queue is full enough, or a worker is refilling it; workers ring when it runs low.
+                            await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
+                            continue;
+                        default:
+                            await WaitAsync(stoppingToken).ConfigureAwait(false);
+                            continue;
                     }
-                    var want = Math.Min(_queueCapacity - queued, _options.LeaseBatchSize);
-                    var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
-                    foreach (var lease in leases)
-                    {
-                        _queue.Writer.TryWrite(lease);
-                    }
-                    if (leases.Count == want)
-                    {
-                        continue; // more may be due right now
-                    }
-                    await WaitAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -133,6 +131,38 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private enum Refill { Drained, More, Busy }
+
+    /// <summary>
+    /// Tops the queue up from the store. Run by the loop, and inline by a worker that found the queue low, so a busy
+    /// dispatcher does not wait for the loop's thread to be scheduled; one refill at a time.
+    /// </summary>
+    private async ValueTask<Refill> RefillAsync(CancellationToken stoppingToken)
+    {
+        if (_queue.Reader.Count >= _refillBelow || Interlocked.Exchange(ref _refilling, 1) == 1)
+        {
+            return Refill.Busy;
+        }
+        try
+        {
+            var want = Math.Min(_queueCapacity - _queue.Reader.Count, _options.LeaseBatchSize);
+            if (want <= 0)
+            {
+                return Refill.Busy;
+            }
+            var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
+            foreach (var lease in leases)
+            {
+                _queue.Writer.TryWrite(lease);
+            }
+            return leases.Count == want ? Refill.More : Refill.Drained;
+        }
+        finally
+        {
+            Volatile.Write(ref _refilling, 0);
         }
     }
 
@@ -174,9 +204,18 @@ internal sealed class WebHookDeliveryService : BackgroundService
             {
                 while (!stoppingToken.IsCancellationRequested && reader.TryRead(out var lease))
                 {
-                    if (reader.Count < _refillBelow)
+                    if (reader.Count < _refillBelow && !_refillDrained)
                     {
-                        _signal.Notify();
+                        try
+                        {
+                            // Inline: no hop to the loop. When the store had nothing more, leave it to the loop's
+                            // signal and timer instead of asking the store after every delivery.
+                            _refillDrained = await RefillAsync(stoppingToken).ConfigureAwait(false) == Refill.Drained;
+                        }
+                        catch (Exception ex) when (ex is not OperationCanceledException)
+                        {
+                            _signal.Notify(); // the loop retries and logs
+                        }
                     }
                     await DeliverAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
                 }

@@ -11,9 +11,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private readonly Dictionary<string, WebHookMessage> _messages = new(StringComparer.Ordinal);
     private readonly Dictionary<long, DeliveryState> _deliveries = [];
     private readonly Dictionary<string, List<long>> _deliveriesBySubscription = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<long>> _deliveriesByMessage = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WebHookAppendResult> _idempotency = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, List<WebHookAttempt>> _attempts = [];
     // Due order with lazy deletion: an entry whose version no longer matches its delivery is skipped.
     private readonly PriorityQueue<(long Id, int Version), DateTimeOffset> _due = new();
     private long _nextSequence;
@@ -21,9 +19,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private long _leaseCounter;
     private readonly int _leasePrefix = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue);
 
-    private sealed class DeliveryState(WebHookDelivery delivery)
+    private sealed class DeliveryState(WebHookDelivery delivery, WebHookMessage message)
     {
         public WebHookDelivery Delivery = delivery;
+        public readonly WebHookMessage Message = message;
+        public WebHookAttempt[]? Attempts;
         public Guid LeaseToken;
         public DateTimeOffset LeaseExpiresAt;
         public int Version;
@@ -110,11 +110,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             {
                 foreach (var deliveryId in ids)
                 {
-                    if (_deliveries.Remove(deliveryId, out var state))
-                    {
-                        _deliveriesByMessage.GetValueOrDefault(state.Delivery.MessageId)?.Remove(deliveryId);
-                    }
-                    _attempts.Remove(deliveryId);
+                    _deliveries.Remove(deliveryId);
                 }
             }
             return ValueTask.FromResult(true);
@@ -185,7 +181,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             var list = new List<WebHookMessage>();
             foreach (var id in DeliveriesOf(subscriptionId))
             {
-                var message = _messages[_deliveries[id].Delivery.MessageId];
+                var message = _deliveries[id].Message;
                 if (message.Sequence > afterSequence)
                 {
                     list.Add(message);
@@ -230,7 +226,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 state.LeaseExpiresAt = now + leaseDuration;
                 // If the lease expires without completion the delivery comes due again.
                 Enqueue(state, state.LeaseExpiresAt);
-                (leases ??= []).Add(new WebHookLease(state.Delivery, _messages[state.Delivery.MessageId], subscription,
+                (leases ??= []).Add(new WebHookLease(state.Delivery, state.Message, subscription,
                     state.LeaseToken, state.LeaseExpiresAt));
             }
             return ValueTask.FromResult<IReadOnlyList<WebHookLease>>(leases ?? (IReadOnlyList<WebHookLease>)[]);
@@ -250,11 +246,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     continue;
                 }
                 var attempt = result.Attempt;
-                if (!_attempts.TryGetValue(state.Delivery.Id, out var attempts))
-                {
-                    _attempts[state.Delivery.Id] = attempts = [];
-                }
-                attempts.Add(attempt);
+                // Attempts per delivery are few (the schedule's length): an array grown by one costs less than a list.
+                var attempts = state.Attempts ?? [];
+                Array.Resize(ref attempts, attempts.Length + 1);
+                attempts[^1] = attempt;
+                state.Attempts = attempts;
                 state.LeaseToken = Guid.Empty;
                 state.LeaseExpiresAt = default;
                 state.Delivery = state.Delivery with
@@ -353,7 +349,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         lock (_gate)
         {
             if (!_deliveries.TryGetValue(deliveryId, out var state) || state.Delivery.SubscriptionId != subscriptionId ||
-                !_attempts.TryGetValue(deliveryId, out var attempts))
+                state.Attempts is not { } attempts)
             {
                 return ValueTask.FromResult<IReadOnlyList<WebHookAttempt>>([]);
             }
@@ -370,10 +366,12 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             {
                 return ValueTask.FromResult(false);
             }
-            foreach (var id in _deliveriesByMessage.GetValueOrDefault(messageId) ?? [])
+            // A scan of the subscription's deliveries, newest first: redelivery is rare, an index per message is not.
+            var ids = DeliveriesOf(subscriptionId);
+            for (var i = ids.Count - 1; i >= 0; i--)
             {
-                var state = _deliveries[id];
-                if (state.Delivery.SubscriptionId == subscriptionId)
+                var state = _deliveries[ids[i]];
+                if (state.Delivery.MessageId == messageId)
                 {
                     MakeDue(state, now);
                     return ValueTask.FromResult(true);
@@ -451,10 +449,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             Status = WebHookDeliveryStatus.Pending,
             NextAttemptAt = dueAt,
             CreatedAt = message.Timestamp,
-        });
+        }, message);
         _deliveries.Add(state.Delivery.Id, state);
         AddTo(_deliveriesBySubscription, subscriptionId, state.Delivery.Id);
-        AddTo(_deliveriesByMessage, message.Id, state.Delivery.Id);
         Enqueue(state, dueAt);
     }
 
