@@ -21,7 +21,7 @@ internal readonly record struct WebHookSendResult(
     string? Error);
 
 /// <summary>Signs and sends one attempt through the <c>Hooks</c> named HTTP client; classifies the result.</summary>
-internal sealed class WebHookSender(IHttpClientFactory httpClientFactory, TimeProvider time, IOptions<WebHookProducerOptions> options)
+internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, TimeProvider time, IOptions<WebHookProducerOptions> options)
 {
     /// <summary>The name of the <see cref="HttpClient"/> deliveries use.</summary>
     public const string HttpClientName = "Hooks.Delivery";
@@ -29,9 +29,10 @@ internal sealed class WebHookSender(IHttpClientFactory httpClientFactory, TimePr
     /// <summary>How much of a response body is kept.</summary>
     public const int MaxResponseBytes = 1024;
 
-    // The handler lives as long as the app (SetHandlerLifetime(Infinite); it rotates its own connections), so one
-    // client from the factory is reused rather than created per attempt.
-    private HttpClient? _client;
+    // The named client's handler chain from the factory, invoked directly: the handler lives as long as the app
+    // (SetHandlerLifetime(Infinite); it rotates its own connections), and HttpClient's extras (its own timeout, a
+    // linked token per request) are not needed: each attempt has its own timeout.
+    private HttpMessageInvoker? _invoker;
 
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -54,15 +55,16 @@ internal sealed class WebHookSender(IHttpClientFactory httpClientFactory, TimePr
         headers.TryAddWithoutValidation(WebHookHeaders.Signature, signature);
         headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
 
-        var client = _client ??= httpClientFactory.CreateClient(HttpClientName);
+        var client = _invoker ??= new HttpMessageInvoker(handlerFactory.CreateHandler(HttpClientName), disposeHandler: false);
         var started = time.GetTimestamp();
         var token = timeout.Start(settings.RequestTimeout);
         try
         {
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+            // HttpMessageInvoker returns once the headers are read; the body is read below, up to 1 KiB.
+            using var response = await client.SendAsync(request, token).ConfigureAwait(false);
             var duration = time.GetElapsedTime(started);
             var status = (int)response.StatusCode;
-            var text = await ReadPrefixAsync(response.Content, token).ConfigureAwait(false);
+            var text = response.Content.Headers.ContentLength == 0 ? null : await ReadPrefixAsync(response.Content, token).ConfigureAwait(false);
             return new WebHookSendResult(Classify(status), status, text, RetryAfter(response, now), duration, null);
         }
         catch (OperationCanceledException) when (timeout.TimedOut)
