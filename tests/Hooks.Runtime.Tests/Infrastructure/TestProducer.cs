@@ -4,6 +4,7 @@ using Hooks.Security;
 using Hooks.Storage;
 using Hooks.Subscriptions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
@@ -33,12 +34,20 @@ public sealed class TestProducer : IAsyncDisposable
 
     public IServiceProvider Services => _services;
 
-    public static async Task<TestProducer> StartAsync(Action<WebHookProducerOptions>? configure = null, bool allowLoopback = true)
+    public static async Task<TestProducer> StartAsync(Action<WebHookProducerOptions>? configure = null, bool allowLoopback = true,
+        Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
         var store = new RecordingStore();
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(b =>
+        {
+            if (logs is not null)
+            {
+                b.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
+                b.AddProvider(logs);
+            }
+        });
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<IWebHookStore>(store);
         services.AddWebHooks()
