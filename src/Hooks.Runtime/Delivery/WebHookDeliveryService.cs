@@ -34,11 +34,13 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private DateTimeOffset _nextBacklogCount;
     private ITimer? _wakeTimer;
 
-    // Attempt results go to the store in batches (one store operation for many attempts), written by one recorder.
+    // Attempt results go to the store in batches (one store operation for many attempts): a worker that finishes an
+    // attempt queues its result and, unless another worker is already writing, writes everything queued.
     private const int RecordBatchSize = 256;
     private readonly ConcurrentQueue<WebHookAttemptResult> _results = new();
-    private readonly WebHookDeliverySignal _recordSignal = new();
-    private volatile bool _stopRecording;
+    private int _recording;
+    // When the loop's timer will next ring (UTC ticks); a recorded retry due earlier rings the loop.
+    private long _wakeAtTicks = long.MaxValue;
     private int _refilling;
     // Set when a refill found nothing more due; cleared by the loop whenever it is woken (a publish, a timer).
     private volatile bool _refillDrained;
@@ -72,7 +74,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
         {
             workers[i] = Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None);
         }
-        var recorder = Task.Run(RecordLoopAsync, CancellationToken.None);
         try
         {
             await LeaseLoopAsync(stoppingToken).ConfigureAwait(false);
@@ -82,9 +83,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
             _queue.Writer.TryComplete();
             // Workers see the cancellation; their current attempts release their leases, as do queued ones.
             await Task.WhenAll(workers).ConfigureAwait(false);
-            _stopRecording = true;
-            _recordSignal.Notify();
-            await recorder.ConfigureAwait(false);
+            await RecordQueuedAsync().ConfigureAwait(false);
             var unsent = new List<WebHookLeaseRef>();
             while (_queue.Reader.TryRead(out var lease))
             {
@@ -108,6 +107,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 {
                     _signal.Reset();
                     _refillDrained = false;
+                    // Awake: any recorded retry must ring until the timer is armed again.
+                    Volatile.Write(ref _wakeAtTicks, long.MaxValue);
                     switch (await RefillAsync(stoppingToken).ConfigureAwait(false))
                     {
                         case Refill.More:
@@ -190,6 +191,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
             }
         }
         // One timer for the service's lifetime: re-armed per wait, it rings the same signal a publish does.
+        Volatile.Write(ref _wakeAtTicks, (now + delay).UtcTicks);
         _wakeTimer!.Change(delay, Timeout.InfiniteTimeSpan);
         await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
     }
@@ -248,7 +250,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 gate?.Release();
             }
             _results.Enqueue(result);
-            _recordSignal.Notify();
+            await RecordQueuedAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -260,35 +262,37 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
     }
 
-    private async Task RecordLoopAsync()
+    private async ValueTask RecordQueuedAsync()
     {
-        var batch = new List<WebHookAttemptResult>(RecordBatchSize);
-        while (true)
+        // Re-check after releasing: a result queued while the last batch was being written is not left behind.
+        while (!_results.IsEmpty && Interlocked.Exchange(ref _recording, 1) == 0)
         {
-            _recordSignal.Reset();
-            var stopping = _stopRecording;
-            while (_results.TryDequeue(out var result))
+            try
             {
-                batch.Add(result);
-                if (batch.Count == RecordBatchSize)
+                var batch = new List<WebHookAttemptResult>(Math.Min(RecordBatchSize, 16));
+                while (batch.Count < RecordBatchSize && _results.TryDequeue(out var result))
                 {
-                    await FlushAsync(batch).ConfigureAwait(false);
+                    batch.Add(result);
                 }
-            }
-            if (batch.Count > 0)
-            {
                 await FlushAsync(batch).ConfigureAwait(false);
             }
-            if (stopping)
+            finally
             {
-                return; // the workers had finished before this drain began
+                Volatile.Write(ref _recording, 0);
             }
-            await _recordSignal.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 
     private async ValueTask FlushAsync(List<WebHookAttemptResult> batch)
     {
+        var earliestRetry = long.MaxValue;
+        foreach (var result in batch)
+        {
+            if (result.NewStatus == WebHookDeliveryStatus.Pending && result.NextAttemptAt.UtcTicks < earliestRetry)
+            {
+                earliestRetry = result.NextAttemptAt.UtcTicks;
+            }
+        }
         try
         {
             await _store.RecordAttemptsAsync(batch, CancellationToken.None).ConfigureAwait(false);
@@ -298,11 +302,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
             // The leases expire and the deliveries are attempted again: at least once, never lost.
             Log.RecordFailed(_logger, batch.Count, ex);
         }
-        finally
+        if (earliestRetry < Volatile.Read(ref _wakeAtTicks))
         {
-            batch.Clear();
+            _signal.Notify(); // a retry is due before the loop's timer rings: let it re-arm
         }
-        _signal.Notify(); // retries and freed subscriptions may be due
     }
 
     private SemaphoreSlim SubscriptionGate(string subscriptionId)

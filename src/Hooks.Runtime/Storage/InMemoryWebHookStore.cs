@@ -6,18 +6,74 @@ namespace Hooks.Storage;
 /// </summary>
 public sealed class InMemoryWebHookStore : IWebHookStore
 {
+    /// <summary>How many messages are kept by default; see <see cref="InMemoryWebHookStore(int)"/>.</summary>
+    public const int DefaultMaxMessages = 100_000;
+
+    /// <summary>Creates a store that keeps at most <see cref="DefaultMaxMessages"/> messages.</summary>
+    public InMemoryWebHookStore()
+        : this(DefaultMaxMessages)
+    {
+    }
+
+    /// <summary>
+    /// Creates a store that keeps about <paramref name="maxMessages"/> messages: beyond that the oldest messages whose
+    /// deliveries all finished (succeeded or failed) are forgotten with their deliveries, attempts and idempotency
+    /// keys, so a long-running process does not grow without bound. Messages with a pending delivery are kept.
+    /// </summary>
+    public InMemoryWebHookStore(int maxMessages)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
+        _maxMessages = maxMessages;
+    }
+
     private readonly Lock _gate = new();
     private readonly SortedDictionary<string, WebHookSubscription> _subscriptions = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, WebHookMessage> _messages = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MessageState> _messages = new(StringComparer.Ordinal);
     private readonly Dictionary<long, DeliveryState> _deliveries = [];
     private readonly Dictionary<string, List<long>> _deliveriesBySubscription = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WebHookAppendResult> _idempotency = new(StringComparer.Ordinal);
+    // Retention: messages in append order with their deliveries, so the oldest finished ones can be forgotten.
+    private readonly Queue<MessageState> _messageOrder = new();
+    private readonly int _maxMessages;
+    private int _evictedSinceCompaction;
     // Due order with lazy deletion: an entry whose version no longer matches its delivery is skipped.
     private readonly PriorityQueue<(long Id, int Version), DateTimeOffset> _due = new();
     private long _nextSequence;
     private long _nextDeliveryId;
     private long _leaseCounter;
     private readonly int _leasePrefix = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue);
+
+    private sealed class MessageState(WebHookMessage message, string? idempotencyKey)
+    {
+        public readonly WebHookMessage Message = message;
+        public readonly string? IdempotencyKey = idempotencyKey;
+        public DeliveryState? First;        // most messages go to one subscription or a few:
+        public List<DeliveryState>? More;   // no list for the first
+
+        public void Add(DeliveryState delivery)
+        {
+            if (First is null)
+            {
+                First = delivery;
+            }
+            else
+            {
+                (More ??= []).Add(delivery);
+            }
+        }
+
+        public IEnumerable<DeliveryState> All()
+        {
+            if (First is not null)
+            {
+                yield return First;
+            }
+            foreach (var d in More ?? [])
+            {
+                yield return d;
+            }
+        }
+    }
 
     private sealed class DeliveryState(WebHookDelivery delivery, WebHookMessage message)
     {
@@ -86,7 +142,10 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 // Pending deliveries were dropped from the due queue while the subscription could not receive.
                 foreach (var id in DeliveriesOf(subscription.Id))
                 {
-                    var state = _deliveries[id];
+                    if (!_deliveries.TryGetValue(id, out var state))
+                    {
+                        continue;
+                    }
                     if (state.Delivery.Status == WebHookDeliveryStatus.Pending)
                     {
                         Enqueue(state, Max(state.Delivery.NextAttemptAt, state.LeaseExpiresAt));
@@ -133,13 +192,14 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             }
 
             var message = draft.Message with { Sequence = ++_nextSequence };
-            _messages.Add(message.Id, message);
+            var messageState = new MessageState(message, draft.IdempotencyKey);
+            _messages.Add(message.Id, messageState);
             var count = 0;
             if (draft.SubscriptionId is { } only)
             {
                 if (_subscriptions.ContainsKey(only))
                 {
-                    AddDelivery(message, only, message.Timestamp);
+                    AddDelivery(messageState, only, message.Timestamp);
                     count = 1;
                 }
             }
@@ -149,7 +209,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 {
                     if (subscription.Status == WebHookSubscriptionStatus.Enabled && subscription.Accepts(message.EventType))
                     {
-                        AddDelivery(message, subscription.Id, message.Timestamp);
+                        AddDelivery(messageState, subscription.Id, message.Timestamp);
                         count++;
                     }
                 }
@@ -159,6 +219,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             {
                 _idempotency[newKey] = result;
             }
+            _messageOrder.Enqueue(messageState);
+            Evict();
             return ValueTask.FromResult(result);
         }
     }
@@ -168,7 +230,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     {
         lock (_gate)
         {
-            return ValueTask.FromResult(_messages.GetValueOrDefault(id));
+            return ValueTask.FromResult(_messages.GetValueOrDefault(id)?.Message);
         }
     }
 
@@ -181,7 +243,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             var list = new List<WebHookMessage>();
             foreach (var id in DeliveriesOf(subscriptionId))
             {
-                var message = _deliveries[id].Message;
+                if (!_deliveries.TryGetValue(id, out var delivery))
+                {
+                    continue;
+                }
+                var message = delivery.Message;
                 if (message.Sequence > afterSequence)
                 {
                     list.Add(message);
@@ -331,7 +397,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             var ids = DeliveriesOf(query.SubscriptionId);
             for (var i = ids.Count - 1; i >= 0 && list.Count < query.Limit; i--)
             {
-                var delivery = _deliveries[ids[i]].Delivery;
+                if (!_deliveries.TryGetValue(ids[i], out var found))
+                {
+                    continue;
+                }
+                var delivery = found.Delivery;
                 if ((query.Before is null || delivery.Id < query.Before) &&
                     (query.Status is null || delivery.Status == query.Status) &&
                     (query.MessageId is null || delivery.MessageId == query.MessageId))
@@ -370,8 +440,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             var ids = DeliveriesOf(subscriptionId);
             for (var i = ids.Count - 1; i >= 0; i--)
             {
-                var state = _deliveries[ids[i]];
-                if (state.Delivery.MessageId == messageId)
+                if (_deliveries.TryGetValue(ids[i], out var state) && state.Delivery.MessageId == messageId)
                 {
                     MakeDue(state, now);
                     return ValueTask.FromResult(true);
@@ -390,7 +459,10 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             var count = 0;
             foreach (var id in DeliveriesOf(subscriptionId))
             {
-                var state = _deliveries[id];
+                if (!_deliveries.TryGetValue(id, out var state))
+                {
+                    continue;
+                }
                 if (state.Delivery.Status == WebHookDeliveryStatus.Failed && state.Delivery.CreatedAt >= since)
                 {
                     MakeDue(state, now);
@@ -438,8 +510,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         }
     }
 
-    private void AddDelivery(WebHookMessage message, string subscriptionId, DateTimeOffset dueAt)
+    private void AddDelivery(MessageState messageState, string subscriptionId, DateTimeOffset dueAt)
     {
+        var message = messageState.Message;
         var state = new DeliveryState(new WebHookDelivery
         {
             Id = ++_nextDeliveryId,
@@ -451,9 +524,46 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             CreatedAt = message.Timestamp,
         }, message);
         _deliveries.Add(state.Delivery.Id, state);
+        messageState.Add(state);
         AddTo(_deliveriesBySubscription, subscriptionId, state.Delivery.Id);
         Enqueue(state, dueAt);
     }
+
+    private void Evict()
+    {
+        while (_messages.Count > _maxMessages && _messageOrder.TryPeek(out var oldest))
+        {
+            if (IsPending(oldest.First) || (oldest.More is { } more && more.Exists(IsPending)))
+            {
+                return; // still being delivered; evicting resumes once it finishes and more messages arrive
+            }
+            _messageOrder.Dequeue();
+            _messages.Remove(oldest.Message.Id);
+            if (oldest.IdempotencyKey is { } key)
+            {
+                _idempotency.Remove(key);
+            }
+            foreach (var d in oldest.All())
+            {
+                if (_deliveries.Remove(d.Delivery.Id))
+                {
+                    _evictedSinceCompaction++;
+                }
+            }
+        }
+        if (_evictedSinceCompaction > _maxMessages)
+        {
+            // Subscription indexes skip forgotten ids; drop them now and then, amortized O(1) per delivery.
+            foreach (var ids in _deliveriesBySubscription.Values)
+            {
+                ids.RemoveAll(id => !_deliveries.ContainsKey(id));
+            }
+            _evictedSinceCompaction = 0;
+        }
+    }
+
+    private bool IsPending(DeliveryState? state) =>
+        state is not null && state.Delivery.Status == WebHookDeliveryStatus.Pending && _deliveries.ContainsKey(state.Delivery.Id);
 
     private void MakeDue(DeliveryState state, DateTimeOffset now)
     {

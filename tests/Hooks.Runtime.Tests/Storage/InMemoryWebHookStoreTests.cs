@@ -205,3 +205,54 @@ public sealed class InMemoryWebHookStoreTests
         Assert.False(await store.DeleteSubscriptionAsync("sub_a"));
     }
 }
+
+public sealed class InMemoryWebHookStoreRetentionTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Forgets_the_oldest_finished_messages_beyond_the_limit_but_keeps_pending_ones()
+    {
+        var store = new InMemoryWebHookStore(maxMessages: 2);
+        await store.CreateSubscriptionAsync(new WebHookSubscription
+        {
+            Id = "sub_a",
+            Url = new Uri("https://example.com/a"),
+            Secrets = [new WebHookSubscriptionSecret(WebHookSecret.Generate(), T0, null)],
+            Status = WebHookSubscriptionStatus.Enabled,
+        });
+        async Task<string> Append(string key) => (await store.AppendMessageAsync(new WebHookMessageDraft
+        {
+            Message = new WebHookMessage { Id = WebHookMessageId.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
+            IdempotencyKey = key,
+        })).MessageId;
+
+        var first = await Append("k1");
+        var second = await Append("k2");
+        var third = await Append("k3");
+        Assert.NotNull(await store.GetMessageAsync(first)); // pending: kept although over the limit
+
+        foreach (var lease in await store.LeaseDueAsync(T0, 10, TimeSpan.FromMinutes(1)))
+        {
+            await store.RecordAttemptsAsync([new WebHookAttemptResult
+            {
+                Lease = new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken),
+                Attempt = new WebHookAttempt { DeliveryId = lease.Delivery.Id, MessageId = lease.Message.Id, SubscriptionId = "sub_a", Number = 1, StartedAt = T0, Outcome = WebHookAttemptOutcome.Succeeded },
+                NewStatus = WebHookDeliveryStatus.Succeeded,
+            }]);
+        }
+        var fourth = await Append("k4");
+
+        Assert.Null(await store.GetMessageAsync(first));
+        Assert.Null(await store.GetMessageAsync(second));
+        Assert.NotNull(await store.GetMessageAsync(third));
+        Assert.NotNull(await store.GetMessageAsync(fourth));
+        Assert.Equal(2, (await store.ListDeliveriesAsync(new WebHookDeliveryQuery { SubscriptionId = "sub_a" })).Count);
+        Assert.Equal([third, fourth], (await store.ReadFeedAsync("sub_a", 0, 10)).Select(m => m.Id));
+        Assert.False((await store.AppendMessageAsync(new WebHookMessageDraft
+        {
+            Message = new WebHookMessage { Id = WebHookMessageId.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
+            IdempotencyKey = "k1",
+        })).Duplicate); // the forgotten message's key is forgotten too
+    }
+}
