@@ -12,6 +12,11 @@ public sealed class LoadReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private long _count;
+    private long _inFlight;
+    private long _inFlightSum;
+
+    /// <summary>Average requests in progress (including this one) seen by arriving requests since the last <see cref="Expect"/>.</summary>
+    public double AverageInFlight => Interlocked.Read(ref _count) == 0 ? 0 : (double)Interlocked.Read(ref _inFlightSum) / Interlocked.Read(ref _count);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _connections = new();
 
     /// <summary>Distinct connections seen since the last <see cref="Expect"/>.</summary>
@@ -33,6 +38,8 @@ public sealed class LoadReceiver : IAsyncDisposable
         var buffer = new byte[16 * 1024];
         app.Run(async ctx =>
         {
+            var inFlight = Interlocked.Increment(ref receiver._inFlight);
+            Interlocked.Add(ref receiver._inFlightSum, inFlight);
             var body = ctx.Request.Body;
             var scratch = new byte[4096];
             while (await body.ReadAsync(scratch) > 0)
@@ -44,6 +51,7 @@ public sealed class LoadReceiver : IAsyncDisposable
                 return;
             }
             ctx.Response.StatusCode = 204;
+            Interlocked.Decrement(ref receiver._inFlight);
             receiver._connections.TryAdd(ctx.Connection.Id, 0);
             if (Interlocked.Increment(ref receiver._count) == Interlocked.Read(ref receiver._target))
             {
@@ -61,6 +69,7 @@ public sealed class LoadReceiver : IAsyncDisposable
     {
         _reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Exchange(ref _count, 0);
+        Interlocked.Exchange(ref _inFlightSum, 0);
         _connections.Clear();
         Interlocked.Exchange(ref _target, target);
         return _reached.Task;

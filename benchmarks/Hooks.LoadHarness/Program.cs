@@ -34,7 +34,10 @@ for (var i = 0; i < receiverCount; i++)
 
 // The pipeline: AddWebHooks().AddProducer() with the in-memory store, one subscription per receiver, each taking
 // its share of messages (so the number of HTTP deliveries equals the naive loop's).
+var retained = Arg("--retain", 10_000);
 var services = new ServiceCollection();
+// The in-memory store keeps at most this many finished messages (its default is 100 000).
+services.AddSingleton<IWebHookStore>(new InMemoryWebHookStore(retained));
 services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
 services.AddWebHooks().AddEvent<LoadEvent>().AddProducer(o =>
 {
@@ -183,7 +186,7 @@ async Task<(double Rate, double CpuMicroseconds)> Measure(Func<Task<double>> run
     var cpu = Process.GetCurrentProcess().TotalProcessorTime - before;
     if (Environment.GetEnvironmentVariable("HOOKS_LOAD_VERBOSE") == "1")
     {
-        Console.WriteLine($"  {receivers.Sum(r => r.Connections)} connections, {(GC.GetTotalAllocatedBytes() - allocated) / messages:N0} B allocated per delivery, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}");
+        Console.WriteLine($"  {ThreadPool.ThreadCount} pool threads, {receivers.Sum(r => r.Connections)} connections, {receivers.Average(r => r.AverageInFlight):0.0} requests in progress on arrival, {(GC.GetTotalAllocatedBytes() - allocated) / messages:N0} B allocated per delivery, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}");
     }
     return (rate, cpu.TotalMicroseconds / messages);
 }

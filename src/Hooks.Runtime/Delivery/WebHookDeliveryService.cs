@@ -202,28 +202,34 @@ internal sealed class WebHookDeliveryService : BackgroundService
         using var timeout = new WebHookAttemptTimeout(_time, stoppingToken);
         try
         {
-            while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                while (!stoppingToken.IsCancellationRequested && reader.TryRead(out var lease))
+                // ReadAsync rather than WaitToReadAsync: a write hands the lease to one waiting worker instead of
+                // waking them all to race for it.
+                if (!reader.TryRead(out var lease))
                 {
-                    if (reader.Count < _refillBelow && !_refillDrained)
-                    {
-                        try
-                        {
-                            // Inline: no hop to the loop. When the store had nothing more, leave it to the loop's
-                            // signal and timer instead of asking the store after every delivery.
-                            _refillDrained = await RefillAsync(stoppingToken).ConfigureAwait(false) == Refill.Drained;
-                        }
-                        catch (Exception ex) when (ex is not OperationCanceledException)
-                        {
-                            _signal.Notify(); // the loop retries and logs
-                        }
-                    }
-                    await DeliverAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
+                    lease = await reader.ReadAsync(stoppingToken).ConfigureAwait(false);
                 }
+                if (reader.Count < _refillBelow && !_refillDrained)
+                {
+                    try
+                    {
+                        // Inline: no hop to the loop. When the store had nothing more, leave it to the loop's
+                        // signal and timer instead of asking the store after every delivery.
+                        _refillDrained = await RefillAsync(stoppingToken).ConfigureAwait(false) == Refill.Drained;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        _signal.Notify(); // the loop retries and logs
+                    }
+                }
+                await DeliverAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (ChannelClosedException)
         {
         }
     }

@@ -47,13 +47,20 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
             Content = new ReadOnlyMemoryContent(body),
             Version = HttpVersion.Version11,
         };
-        // Raw value: a shared parsed header object would be locked by every request that writes it.
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=utf-8");
+        // Typed values per request: raw values are parsed under a lock when the request is written.
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json", "utf-8");
         var headers = request.Headers;
         headers.TryAddWithoutValidation(WebHookHeaders.Id, messageId);
         headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
         headers.TryAddWithoutValidation(WebHookHeaders.Signature, signature);
-        headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
+        if (UserAgent(settings.UserAgent) is { } product)
+        {
+            headers.UserAgent.Add(product);
+        }
+        else
+        {
+            headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
+        }
 
         var client = _invoker ??= new HttpMessageInvoker(handlerFactory.CreateHandler(HttpClientName), disposeHandler: false);
         var started = time.GetTimestamp();
@@ -84,6 +91,23 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         {
             timeout.Stop();
         }
+    }
+
+    // One reference, replaced whole, so concurrent attempts never see a torn pair.
+    private sealed record ParsedUserAgent(string Text, ProductInfoHeaderValue? Value);
+
+    private ParsedUserAgent? _userAgent;
+
+    private ProductInfoHeaderValue? UserAgent(string text)
+    {
+        var cached = _userAgent;
+        if (cached is not null && ReferenceEquals(cached.Text, text))
+        {
+            return cached.Value;
+        }
+        var parsed = ProductInfoHeaderValue.TryParse(text, out var value) ? value : null;
+        _userAgent = new ParsedUserAgent(text, parsed);
+        return parsed;
     }
 
     internal static WebHookAttemptOutcome Classify(int status) => status switch
