@@ -28,7 +28,8 @@ public sealed class LoadReceiver : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
-    public static async Task<LoadReceiver> StartAsync()
+    /// <summary>Starts a receiver that answers after <paramref name="delay"/> (a receiver's own processing time).</summary>
+    public static async Task<LoadReceiver> StartAsync(TimeSpan delay = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -50,8 +51,12 @@ public sealed class LoadReceiver : IAsyncDisposable
                 ctx.Response.StatusCode = 400;
                 return;
             }
-            ctx.Response.StatusCode = 204;
             Interlocked.Decrement(ref receiver._inFlight);
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay);
+            }
+            ctx.Response.StatusCode = 204;
             receiver._connections.TryAdd(ctx.Connection.Id, 0);
             if (Interlocked.Increment(ref receiver._count) == Interlocked.Read(ref receiver._target))
             {

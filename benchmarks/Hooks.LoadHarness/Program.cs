@@ -1,7 +1,9 @@
 // Load harness: deliveries per second from PublishAsync (in-memory store, real dispatcher, real HTTP) to loopback
 // receivers, next to a naive loop of HttpClient.PostAsync signing with WebHookSigner at the same concurrency.
 //
-//   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- [--messages 20000] [--concurrency 64] [--receivers 1] [--rounds 3]
+//   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- [--messages 20000] [--concurrency 64] [--receivers 1]
+//       [--rounds 3] [--publishers <concurrency>] [--receiver-delay-ms 0] [--retain 10000] [--mode both|naive|pipeline]
+// HOOKS_LOAD_VERBOSE=1 adds per-run connections, allocation and GC counts.
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
@@ -20,16 +22,17 @@ var concurrency = Arg("--concurrency", 64);
 var receiverCount = Arg("--receivers", 1);
 var rounds = Arg("--rounds", 3);
 var publisherCount = Arg("--publishers", concurrency);
+var receiverDelay = TimeSpan.FromMilliseconds(Arg("--receiver-delay-ms", 0));
 var modeIndex = Array.IndexOf(args, "--mode");
 var mode = modeIndex >= 0 && modeIndex + 1 < args.Length ? args[modeIndex + 1] : "both"; // both | naive | pipeline
 
-Console.WriteLine($"Hooks load harness: {messages} deliveries per round, concurrency {concurrency}, {publisherCount} publishing task(s), {receiverCount} receiver(s), {rounds} round(s), " +
+Console.WriteLine($"Hooks load harness: {messages} deliveries per round, concurrency {concurrency}, {publisherCount} publishing task(s), {receiverCount} receiver(s) answering after {receiverDelay.TotalMilliseconds} ms, {rounds} round(s), " +
                   $"{Environment.ProcessorCount} cores, .NET {Environment.Version}");
 
 var receivers = new List<LoadReceiver>();
 for (var i = 0; i < receiverCount; i++)
 {
-    receivers.Add(await LoadReceiver.StartAsync());
+    receivers.Add(await LoadReceiver.StartAsync(receiverDelay));
 }
 
 // The pipeline: AddWebHooks().AddProducer() with the in-memory store, one subscription per receiver, each taking

@@ -109,6 +109,13 @@ internal sealed class WebHookDeliveryService : BackgroundService
                     _refillDrained = false;
                     // Awake: any recorded retry must ring until the timer is armed again.
                     Volatile.Write(ref _wakeAtTicks, long.MaxValue);
+                    var now = _time.GetUtcNow();
+                    if (now >= _nextBacklogCount)
+                    {
+                        // Counting is a scan in some stores: at most once per poll interval, never per delivery.
+                        _nextBacklogCount = now + _options.PollInterval;
+                        Interlocked.Exchange(ref _backlog, await _store.CountDueAsync(now, stoppingToken).ConfigureAwait(false));
+                    }
                     switch (await RefillAsync(stoppingToken).ConfigureAwait(false))
                     {
                         case Refill.More:
@@ -171,12 +178,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
     {
         var delay = _options.PollInterval;
         var now = _time.GetUtcNow();
-        if (now >= _nextBacklogCount)
-        {
-            // Counting is a scan in some stores: at most once per poll interval, never per delivery.
-            _nextBacklogCount = now + _options.PollInterval;
-            Interlocked.Exchange(ref _backlog, await _store.CountDueAsync(now, stoppingToken).ConfigureAwait(false));
-        }
         if (await _store.GetNextDueAsync(stoppingToken).ConfigureAwait(false) is { } next)
         {
             var until = next - now;
