@@ -292,7 +292,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 state.LeaseExpiresAt = now + leaseDuration;
                 // If the lease expires without completion the delivery comes due again.
                 Enqueue(state, state.LeaseExpiresAt);
-                (leases ??= []).Add(new WebHookLease(state.Delivery, state.Message, subscription,
+                (leases ??= new List<WebHookLease>(Math.Min(limit, _due.Count + 1))).Add(new WebHookLease(state.Delivery, state.Message, subscription,
                     state.LeaseToken, state.LeaseExpiresAt));
             }
             return ValueTask.FromResult<IReadOnlyList<WebHookLease>>(leases ?? (IReadOnlyList<WebHookLease>)[]);
@@ -500,10 +500,13 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             while (_due.TryPeek(out var entry, out var dueAt))
             {
                 if (_deliveries.TryGetValue(entry.Id, out var state) && state.Version == entry.Version &&
-                    state.Delivery.Status == WebHookDeliveryStatus.Pending)
+                    state.Delivery.Status == WebHookDeliveryStatus.Pending &&
+                    _subscriptions.TryGetValue(state.Delivery.SubscriptionId, out var subscription) &&
+                    subscription.Status == WebHookSubscriptionStatus.Enabled)
                 {
                     return ValueTask.FromResult<DateTimeOffset?>(dueAt);
                 }
+                // Stale, or its subscription cannot receive (re-queued when it is enabled again): drop it, as leasing would.
                 _due.Dequeue();
             }
             return ValueTask.FromResult<DateTimeOffset?>(null);

@@ -167,8 +167,10 @@ public sealed class InMemoryWebHookStoreTests
         var sub = (await store.GetSubscriptionAsync("sub_a"))!;
         await store.UpdateSubscriptionAsync(sub with { Status = WebHookSubscriptionStatus.Disabled });
 
+        Assert.Null(await store.GetNextDueAsync()); // nothing for the dispatcher to wake up for
         Assert.Empty(await store.LeaseDueAsync(T0, 10, TimeSpan.FromMinutes(1)));
         await store.UpdateSubscriptionAsync(sub with { Status = WebHookSubscriptionStatus.Enabled });
+        Assert.Equal(T0, await store.GetNextDueAsync());
         Assert.Single(await store.LeaseDueAsync(T0, 10, TimeSpan.FromMinutes(1)));
     }
 
