@@ -185,11 +185,14 @@ async Task<(double Rate, double CpuMicroseconds)> Measure(Func<Task<double>> run
     var allocated = GC.GetTotalAllocatedBytes();
     var gen2 = GC.CollectionCount(2);
     var gen0 = GC.CollectionCount(0);
+    var paused = GC.GetTotalPauseDuration();
+    var wall = Stopwatch.StartNew();
     var rate = await run();
+    var pausedNow = GC.GetTotalPauseDuration() - paused;
     var cpu = Process.GetCurrentProcess().TotalProcessorTime - before;
     if (Environment.GetEnvironmentVariable("HOOKS_LOAD_VERBOSE") == "1")
     {
-        Console.WriteLine($"  {ThreadPool.ThreadCount} pool threads, {receivers.Sum(r => r.Connections)} connections, {receivers.Average(r => r.AverageInFlight):0.0} requests in progress on arrival, {(GC.GetTotalAllocatedBytes() - allocated) / messages:N0} B allocated per delivery, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}");
+        Console.WriteLine($"  {ThreadPool.ThreadCount} pool threads, {receivers.Sum(r => r.Connections)} connections, {receivers.Average(r => r.AverageInFlight):0.0} requests in progress on arrival, {(GC.GetTotalAllocatedBytes() - allocated) / messages:N0} B allocated per delivery, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}, GC paused {pausedNow.TotalMilliseconds:N0} of {wall.Elapsed.TotalMilliseconds:N0} ms");
     }
     return (rate, cpu.TotalMicroseconds / messages);
 }
