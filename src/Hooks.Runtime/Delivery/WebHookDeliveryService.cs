@@ -29,7 +29,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private readonly int _queueCapacity;
     private readonly int _refillBelow;
     private readonly bool _gatePerSubscription;
-    private readonly Dictionary<string, SemaphoreSlim> _perSubscription = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SubscriptionSlot> _slots = new(StringComparer.Ordinal);
     private long _backlog;
     private DateTimeOffset _nextBacklogCount;
     private ITimer? _wakeTimer;
@@ -88,6 +88,16 @@ internal sealed class WebHookDeliveryService : BackgroundService
             while (_queue.Reader.TryRead(out var lease))
             {
                 unsent.Add(new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken));
+            }
+            lock (_slots)
+            {
+                foreach (var slot in _slots.Values)
+                {
+                    while (slot.Waiting.TryDequeue(out var waiting))
+                    {
+                        unsent.Add(new WebHookLeaseRef(waiting.Delivery.Id, waiting.LeaseToken));
+                    }
+                }
             }
             if (unsent.Count > 0)
             {
@@ -239,23 +249,29 @@ internal sealed class WebHookDeliveryService : BackgroundService
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DeliverAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
     {
-        // The per-subscription limit only binds when it is below the global one.
-        var gate = _gatePerSubscription ? SubscriptionGate(lease.Subscription.Id) : null;
+        // The per-subscription limit only binds when it is below the global one. A lease over the limit waits in its
+        // subscription's slot, not in a worker: the worker moves on, and whoever finishes an attempt to that
+        // subscription takes the waiting lease next.
+        SubscriptionSlot? slot = null;
+        if (_gatePerSubscription && !TryEnterSlot(lease, out slot))
+        {
+            return;
+        }
+        while (true)
+        {
+            await AttemptAndRecordAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
+            if (slot is null || !TryTakeWaiting(slot, out lease!))
+            {
+                return;
+            }
+        }
+    }
+
+    private async ValueTask AttemptAndRecordAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
+    {
         try
         {
-            if (gate is not null)
-            {
-                await gate.WaitAsync(stoppingToken).ConfigureAwait(false);
-            }
-            WebHookAttemptResult result;
-            try
-            {
-                result = await AttemptAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                gate?.Release();
-            }
+            var result = await AttemptAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
             _results.Enqueue(result);
             await RecordQueuedAsync().ConfigureAwait(false);
         }
@@ -266,6 +282,54 @@ internal sealed class WebHookDeliveryService : BackgroundService
         catch (Exception ex)
         {
             Log.DeliveryCrashed(_logger, lease.Delivery.Id, ex);
+        }
+    }
+
+    private sealed class SubscriptionSlot(string subscriptionId)
+    {
+        public readonly string SubscriptionId = subscriptionId;
+        public int Running;
+        public readonly Queue<WebHookLease> Waiting = new();
+    }
+
+    private bool TryEnterSlot(WebHookLease lease, out SubscriptionSlot slot)
+    {
+        lock (_slots)
+        {
+            if (!_slots.TryGetValue(lease.Subscription.Id, out slot!))
+            {
+                _slots[lease.Subscription.Id] = slot = new SubscriptionSlot(lease.Subscription.Id);
+            }
+            if (slot.Running >= _options.MaxConcurrencyPerSubscription)
+            {
+                slot.Waiting.Enqueue(lease);
+                return false;
+            }
+            slot.Running++;
+            return true;
+        }
+    }
+
+    /// <summary>Keeps the slot for the subscription's next waiting lease, or gives it up.</summary>
+    private bool TryTakeWaiting(SubscriptionSlot slot, out WebHookLease? lease)
+    {
+        var now = _time.GetUtcNow();
+        lock (_slots)
+        {
+            while (slot.Waiting.TryDequeue(out lease))
+            {
+                // A lease that cannot finish before it expires is dropped: the store makes it due again anyway.
+                if (lease.LeaseExpiresAt - now > _options.RequestTimeout)
+                {
+                    return true;
+                }
+            }
+            slot.Running--;
+            if (slot.Running == 0)
+            {
+                _slots.Remove(slot.SubscriptionId);
+            }
+            return false;
         }
     }
 
@@ -315,29 +379,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
     }
 
-    private SemaphoreSlim SubscriptionGate(string subscriptionId)
-    {
-        lock (_perSubscription)
-        {
-            if (!_perSubscription.TryGetValue(subscriptionId, out var gate))
-            {
-                if (_perSubscription.Count >= 10_000)
-                {
-                    // Bounded: drop idle gates (full count) so deleted subscriptions do not accumulate.
-                    foreach (var (id, g) in _perSubscription.ToList())
-                    {
-                        if (g.CurrentCount == _options.MaxConcurrencyPerSubscription)
-                        {
-                            _perSubscription.Remove(id);
-                        }
-                    }
-                }
-                gate = new SemaphoreSlim(_options.MaxConcurrencyPerSubscription, _options.MaxConcurrencyPerSubscription);
-                _perSubscription.Add(subscriptionId, gate);
-            }
-            return gate;
-        }
-    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebHookAttemptResult> AttemptAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)

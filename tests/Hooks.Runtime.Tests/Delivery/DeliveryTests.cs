@@ -117,7 +117,9 @@ public sealed class DeliveryTests
 
     [Theory]
     [InlineData(429)]
+    [InlineData(502)]
     [InlineData(503)]
+    [InlineData(504)]
     public async Task Backs_off_for_the_Retry_After_seconds(int status)
     {
         await using var producer = await TestProducer.StartAsync();
@@ -363,5 +365,56 @@ public sealed class DeliveryTests
         await receiver.NextAsync();
         await producer.Store.NextAttemptAsync();
         Assert.False(receiver.TryTake(out _));
+    }
+}
+
+public sealed class ConcurrencyTests
+{
+    [Fact]
+    public async Task A_slow_subscription_gets_at_most_its_limit_and_does_not_hold_up_others()
+    {
+        await using var producer = await TestProducer.StartAsync(o => { o.MaxConcurrency = 2; o.MaxConcurrencyPerSubscription = 1; });
+        await using var slow = await Receiver.StartAsync();
+        await using var fast = await Receiver.StartAsync();
+        var release = new TaskCompletionSource();
+        var inFlight = 0;
+        var maxInFlight = 0;
+        slow.Respond = async (ctx, _) =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref maxInFlight, now);
+            await release.Task.WaitAsync(ctx.RequestAborted);
+            Interlocked.Decrement(ref inFlight);
+            ctx.Response.StatusCode = 200;
+        };
+        await producer.SubscribeAsync(slow.Url, null, "order.created");
+        await producer.SubscribeAsync(fast.Url, null, "customer.created");
+
+        for (var i = 0; i < 3; i++)
+        {
+            await producer.Publisher.PublishAsync(new OrderCreated($"o-{i}", 1));
+        }
+        await slow.NextAsync();
+        await producer.Publisher.PublishAsync(new CustomerCreated("c-1"));
+
+        await fast.NextAsync(); // delivered while the slow one holds its only slot
+        Assert.Equal(WebHookAttemptOutcome.Succeeded, (await producer.Store.NextAttemptAsync()).Attempt.Outcome);
+        Assert.False(slow.TryTake(out _));
+        release.SetResult();
+        await slow.NextAsync();
+        await slow.NextAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(WebHookAttemptOutcome.Succeeded, (await producer.Store.NextAttemptAsync()).Attempt.Outcome);
+        }
+        Assert.Equal(1, Volatile.Read(ref maxInFlight));
+
+        static void InterlockedMax(ref int target, int value)
+        {
+            int current;
+            while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+            {
+            }
+        }
     }
 }
