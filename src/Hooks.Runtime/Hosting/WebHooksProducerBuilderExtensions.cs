@@ -37,7 +37,7 @@ public static class WebHooksProducerBuilderExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebHookProducerOptions>, WebHookProducerOptionsValidator>());
-        services.TryAddSingleton<IWebHookStore, InMemoryWebHookStore>();
+        services.TryAddSingleton<IWebHookStore>(_ => new InMemoryWebHookStore());
         services.AddSingleton<WebHookDeliverySignal>();
         services.AddSingleton<WebHookSender>();
         services.AddSingleton<WebHookPublisher>();
