@@ -38,6 +38,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private int _evictedSinceCompaction;
     // Due order with lazy deletion: an entry whose version no longer matches its delivery is skipped.
     private readonly PriorityQueue<(long Id, int Version), DateTimeOffset> _due = new();
+    // Running leases by expiry; an entry whose token no longer matches its delivery is finished and skipped.
+    private readonly PriorityQueue<(long Id, Guid Token), DateTimeOffset> _leaseExpiries = new();
     private long _nextSequence;
     private long _nextDeliveryId;
     private long _leaseCounter;
@@ -268,6 +270,16 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         lock (_gate)
         {
+            // Leases that expired without a result make their deliveries due again.
+            while (_leaseExpiries.TryPeek(out var leased, out var expiresAt) && expiresAt <= now)
+            {
+                _leaseExpiries.Dequeue();
+                if (_deliveries.TryGetValue(leased.Id, out var expired) && expired.LeaseToken == leased.Token &&
+                    expired.Delivery.Status == WebHookDeliveryStatus.Pending)
+                {
+                    Enqueue(expired, expired.Delivery.NextAttemptAt);
+                }
+            }
             List<WebHookLease>? leases = null;
             while ((leases?.Count ?? 0) < limit && _due.TryPeek(out var entry, out var dueAt) && dueAt <= now)
             {
@@ -290,8 +302,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 }
                 state.LeaseToken = NewLeaseToken();
                 state.LeaseExpiresAt = now + leaseDuration;
-                // If the lease expires without completion the delivery comes due again.
-                Enqueue(state, state.LeaseExpiresAt);
+                // Tracked apart from the due queue, which so holds only waiting deliveries and stays small.
+                _leaseExpiries.Enqueue((state.Delivery.Id, state.LeaseToken), state.LeaseExpiresAt);
                 (leases ??= new List<WebHookLease>(Math.Min(limit, _due.Count + 1))).Add(new WebHookLease(state.Delivery, state.Message, subscription,
                     state.LeaseToken, state.LeaseExpiresAt));
             }
@@ -496,6 +508,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     {
         lock (_gate)
         {
+            DateTimeOffset? next = null;
             // Drop stale entries so the head is a real candidate.
             while (_due.TryPeek(out var entry, out var dueAt))
             {
@@ -504,12 +517,26 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     _subscriptions.TryGetValue(state.Delivery.SubscriptionId, out var subscription) &&
                     subscription.Status == WebHookSubscriptionStatus.Enabled)
                 {
-                    return ValueTask.FromResult<DateTimeOffset?>(dueAt);
+                    next = dueAt;
+                    break;
                 }
                 // Stale, or its subscription cannot receive (re-queued when it is enabled again): drop it, as leasing would.
                 _due.Dequeue();
             }
-            return ValueTask.FromResult<DateTimeOffset?>(null);
+            while (_leaseExpiries.TryPeek(out var leased, out var expiresAt))
+            {
+                if (_deliveries.TryGetValue(leased.Id, out var state) && state.LeaseToken == leased.Token)
+                {
+                    // A lease that expires without a result makes its delivery due then.
+                    if (next is null || expiresAt < next)
+                    {
+                        next = expiresAt;
+                    }
+                    break;
+                }
+                _leaseExpiries.Dequeue();
+            }
+            return ValueTask.FromResult(next);
         }
     }
 
@@ -594,7 +621,13 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     }
 
     // Unique per store without a system call per lease: a random store prefix and a counter.
-    private Guid NewLeaseToken() => new(_leasePrefix, (short)0, (short)0, BitConverter.GetBytes(++_leaseCounter));
+    private Guid NewLeaseToken()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        BitConverter.TryWriteBytes(bytes, _leasePrefix);
+        BitConverter.TryWriteBytes(bytes[8..], ++_leaseCounter);
+        return new Guid(bytes);
+    }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }
