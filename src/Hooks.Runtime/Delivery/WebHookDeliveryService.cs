@@ -42,6 +42,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
     // When the loop's timer will next ring (UTC ticks); a recorded retry due earlier rings the loop.
     private long _wakeAtTicks = long.MaxValue;
     private int _refilling;
+    private int _queued;
     // Set when a refill found nothing more due; cleared by the loop whenever it is woken (a publish, a timer).
     private volatile bool _refillDrained;
 
@@ -160,13 +161,13 @@ internal sealed class WebHookDeliveryService : BackgroundService
     /// </summary>
     private async ValueTask<Refill> RefillAsync(CancellationToken stoppingToken)
     {
-        if (_queue.Reader.Count >= _refillBelow || Interlocked.Exchange(ref _refilling, 1) == 1)
+        if (Volatile.Read(ref _queued) >= _refillBelow || Interlocked.Exchange(ref _refilling, 1) == 1)
         {
             return Refill.Busy;
         }
         try
         {
-            var want = Math.Min(_queueCapacity - _queue.Reader.Count, _options.LeaseBatchSize);
+            var want = Math.Min(_queueCapacity - Volatile.Read(ref _queued), _options.LeaseBatchSize);
             if (want <= 0)
             {
                 return Refill.Busy;
@@ -174,6 +175,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
             var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
             foreach (var lease in leases)
             {
+                Interlocked.Increment(ref _queued);
                 _queue.Writer.TryWrite(lease);
             }
             return leases.Count == want ? Refill.More : Refill.Drained;
@@ -221,7 +223,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 {
                     lease = await reader.ReadAsync(stoppingToken).ConfigureAwait(false);
                 }
-                if (reader.Count < _refillBelow && !_refillDrained)
+                // Our own count: the channel's walks its queue's segments, under a lock when there are several.
+                if (Interlocked.Decrement(ref _queued) < _refillBelow && !_refillDrained)
                 {
                     try
                     {
