@@ -3,6 +3,7 @@
 //
 //   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- [--messages 20000] [--concurrency 64] [--receivers 1]
 //       [--rounds 3] [--publishers <concurrency>] [--receiver-delay-ms 0] [--retain 10000] [--mode both|naive|pipeline]
+//       [--per-subscription <concurrency>]
 // HOOKS_LOAD_VERBOSE=1 adds per-run connections, allocation and GC counts.
 using System.Buffers;
 using System.Diagnostics;
@@ -23,6 +24,7 @@ var receiverCount = Arg("--receivers", 1);
 var rounds = Arg("--rounds", 3);
 var publisherCount = Arg("--publishers", concurrency);
 var receiverDelay = TimeSpan.FromMilliseconds(Arg("--receiver-delay-ms", 0));
+var perSubscription = Arg("--per-subscription", concurrency);
 var modeIndex = Array.IndexOf(args, "--mode");
 var mode = modeIndex >= 0 && modeIndex + 1 < args.Length ? args[modeIndex + 1] : "both"; // both | naive | pipeline
 
@@ -48,7 +50,7 @@ services.AddWebHooks().AddEvent<LoadEvent>().AddProducer(o =>
     o.RequireIntentVerification = false;
     o.AllowedNetworks.Add(IPNetwork.Parse("127.0.0.0/8"));
     o.MaxConcurrency = concurrency;
-    o.MaxConcurrencyPerSubscription = concurrency;
+    o.MaxConcurrencyPerSubscription = perSubscription;
     o.LeaseBatchSize = Math.Max(concurrency, 100);
 });
 await using var provider = services.BuildServiceProvider();
