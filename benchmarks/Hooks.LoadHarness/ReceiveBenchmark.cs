@@ -31,11 +31,13 @@ internal sealed partial class ReceiveJson : JsonSerializerContext;
 /// <summary>A trivial handler: counts.</summary>
 public sealed class BenchOrderHandler : IWebHookHandler<BenchOrder>
 {
-    public static long Handled;
+    private static long _handled;
+
+    public static long Handled => Interlocked.Read(ref _handled);
 
     public Task HandleAsync(BenchOrder message, WebHookContext context, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref Handled);
+        Interlocked.Increment(ref _handled);
         return Task.CompletedTask;
     }
 }
@@ -46,7 +48,7 @@ public sealed class BenchOrderHandler : IWebHookHandler<BenchOrder>
 /// </summary>
 internal static class ReceiveBenchmark
 {
-    public static long BareHandled;
+    private static long _bareHandled;
 
     public static async Task RunAsync(int requests, int concurrency, int rounds)
     {
@@ -63,7 +65,7 @@ internal static class ReceiveBenchmark
         app.MapWebHooks("/webhooks");
         app.MapPost("/bare", (BareEnvelope envelope) =>
         {
-            Interlocked.Increment(ref BareHandled);
+            Interlocked.Increment(ref _bareHandled);
             return Results.NoContent();
         });
         await app.StartAsync();
@@ -104,7 +106,7 @@ internal static class ReceiveBenchmark
         Console.WriteLine("|---|---:|---|");
         Console.WriteLine($"| generated MapWebHooks (verify + dedupe + deserialize + handler) | {generated:N0} | {string.Join(", ", generatedRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} |");
         Console.WriteLine($"| bare minimal API (deserialize only) | {bare:N0} | {string.Join(", ", bareRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} |");
-        Console.WriteLine($"generated / bare = {generated / bare:P1}; handled: generated {Interlocked.Read(ref BenchOrderHandler.Handled)}, bare {Interlocked.Read(ref BareHandled)}");
+        Console.WriteLine($"generated / bare = {generated / bare:P1}; handled: generated {BenchOrderHandler.Handled}, bare {Interlocked.Read(ref _bareHandled)}");
 
         await app.StopAsync();
         await app.DisposeAsync();

@@ -17,9 +17,20 @@ public interface IWebHookPublisher
     /// <returns>The message id and the number of deliveries created.</returns>
     ValueTask<PublishedMessage> PublishAsync<TEvent>(TEvent message, CancellationToken cancellationToken = default)
         where TEvent : IWebHookEvent<TEvent>;
+
+    /// <summary>
+    /// Like <see cref="PublishAsync{TEvent}(TEvent, CancellationToken)"/>, but a second call with the same
+    /// <paramref name="idempotencyKey"/> stores nothing and returns the first call's message id.
+    /// </summary>
+    /// <typeparam name="TEvent">A <c>[WebHookEvent]</c> type.</typeparam>
+    /// <param name="message">The event.</param>
+    /// <param name="idempotencyKey">1 to 256 chars identifying this publish, or <c>null</c> for none.</param>
+    /// <param name="cancellationToken">Cancels the store write.</param>
+    ValueTask<PublishedMessage> PublishAsync<TEvent>(TEvent message, string? idempotencyKey, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent>;
 }
 
-/// <summary>What <see cref="IWebHookPublisher.PublishAsync{TEvent}"/> stored.</summary>
+/// <summary>What <see cref="IWebHookPublisher.PublishAsync{TEvent}(TEvent, CancellationToken)"/> stored.</summary>
 /// <param name="MessageId">The message id (<c>msg_…</c>), the same on every delivery attempt.</param>
 /// <param name="Deliveries">How many subscriptions the message will be delivered to.</param>
 public readonly record struct PublishedMessage(string MessageId, int Deliveries);

@@ -1,0 +1,221 @@
+// Load harness: deliveries per second from PublishAsync (in-memory store, real dispatcher, real HTTP) to loopback
+// receivers, next to a naive loop of HttpClient.PostAsync signing with WebHookSigner at the same concurrency.
+//
+//   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- [--messages 20000] [--concurrency 64] [--receivers 1]
+//       [--rounds 3] [--publishers <concurrency>] [--receiver-delay-ms 0] [--retain 10000] [--mode both|naive|pipeline]
+//       [--per-subscription <concurrency>]
+//   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- --mode receive [--messages 20000] [--concurrency 32] [--rounds 3]
+//       requests/s through the generated MapWebHooks endpoint next to a bare minimal-API endpoint (ReceiveBenchmark.cs)
+// HOOKS_LOAD_VERBOSE=1 adds per-run connections, allocation and GC counts.
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Hooks;
+using Hooks.LoadHarness;
+using Hooks.Publishing;
+using Hooks.Security;
+using Hooks.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+var messages = Arg("--messages", 20_000);
+var concurrency = Arg("--concurrency", 64);
+var receiverCount = Arg("--receivers", 1);
+var rounds = Arg("--rounds", 3);
+var publisherCount = Arg("--publishers", concurrency);
+var receiverDelay = TimeSpan.FromMilliseconds(Arg("--receiver-delay-ms", 0));
+var perSubscription = Arg("--per-subscription", concurrency);
+var modeIndex = Array.IndexOf(args, "--mode");
+var mode = modeIndex >= 0 && modeIndex + 1 < args.Length ? args[modeIndex + 1] : "both"; // both | naive | pipeline | receive
+if (mode == "receive")
+{
+    await ReceiveBenchmark.RunAsync(messages, Arg("--concurrency", 32), rounds);
+    return 0;
+}
+
+Console.WriteLine($"Hooks load harness: {messages} deliveries per round, concurrency {concurrency}, {publisherCount} publishing task(s), {receiverCount} receiver(s) answering after {receiverDelay.TotalMilliseconds} ms, {rounds} round(s), " +
+                  $"{Environment.ProcessorCount} cores, .NET {Environment.Version}");
+
+var receivers = new List<LoadReceiver>();
+for (var i = 0; i < receiverCount; i++)
+{
+    receivers.Add(await LoadReceiver.StartAsync(receiverDelay));
+}
+
+// The pipeline: AddWebHooks().AddProducer() with the in-memory store, one subscription per receiver, each taking
+// its share of messages (so the number of HTTP deliveries equals the naive loop's).
+var retained = Arg("--retain", 10_000);
+var services = new ServiceCollection();
+// The in-memory store keeps at most this many finished messages (its default is 100 000).
+services.AddSingleton<IWebHookStore>(new InMemoryWebHookStore(retained));
+services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+services.AddWebHooks().AddEvent<LoadEvent>().AddProducer(o =>
+{
+    o.AllowHttp = true;
+    o.RequireIntentVerification = false;
+    o.AllowedNetworks.Add(IPNetwork.Parse("127.0.0.0/8"));
+    o.MaxConcurrency = concurrency;
+    o.MaxConcurrencyPerSubscription = perSubscription;
+    o.LeaseBatchSize = Math.Max(concurrency, 100);
+});
+await using var provider = services.BuildServiceProvider();
+var store = provider.GetRequiredService<IWebHookStore>();
+var now = DateTimeOffset.UtcNow;
+var secret = WebHookSecret.Generate();
+foreach (var receiver in receivers)
+{
+    await store.CreateSubscriptionAsync(new WebHookSubscription
+    {
+        Id = WebHookMessageId.NewSubscriptionId(now),
+        Url = receiver.Url,
+        Secrets = [new WebHookSubscriptionSecret(secret, now, null)],
+        Status = WebHookSubscriptionStatus.Enabled,
+        CreatedAt = now,
+        UpdatedAt = now,
+    });
+}
+var hosted = provider.GetServices<IHostedService>().ToArray();
+foreach (var h in hosted)
+{
+    await h.StartAsync(CancellationToken.None);
+}
+var publisher = provider.GetRequiredService<IWebHookPublisher>();
+
+using var naiveClient = new HttpClient(new SocketsHttpHandler
+{
+    AllowAutoRedirect = false,
+    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+    MaxConnectionsPerServer = int.MaxValue,
+});
+
+// Warm up both paths (JIT, connection pools).
+await RunNaiveAsync(Math.Min(2_000, messages));
+await RunPipelineAsync(Math.Min(2_000, messages));
+
+var naiveRates = new List<double>();
+var pipelineRates = new List<double>();
+var ratios = new List<double>();
+for (var round = 1; round <= rounds; round++)
+{
+    // Alternate which runs first so neither always gets the warmer (or the busier) half of a round.
+    (double, double) naiveResult = (double.NaN, double.NaN), pipelineResult = (double.NaN, double.NaN);
+    if (round % 2 == 1 && mode != "pipeline") naiveResult = await Measure(() => RunNaiveAsync(messages));
+    if (mode != "naive") pipelineResult = await Measure(() => RunPipelineAsync(messages));
+    if (round % 2 == 0 && mode != "pipeline") naiveResult = await Measure(() => RunNaiveAsync(messages));
+    var (naive, naiveCpu) = naiveResult;
+    var (pipeline, pipelineCpu) = pipelineResult;
+    naiveRates.Add(naive);
+    pipelineRates.Add(pipeline);
+    ratios.Add(pipeline / naive);
+    Console.WriteLine($"round {round}: naive {naive,10:N0}/s ({naiveCpu,5:N1} µs CPU each)   pipeline {pipeline,10:N0}/s ({pipelineCpu,5:N1} µs CPU each)   ratio {pipeline / naive:0.00}");
+}
+Console.WriteLine($"median: naive {Median(naiveRates):N0} deliveries/s, pipeline {Median(pipelineRates):N0} deliveries/s, " +
+                  $"median of per-round ratios {Median(ratios):0.00} (a round runs both back to back, so its ratio is the least noisy figure)");
+
+foreach (var h in hosted)
+{
+    await h.StopAsync(CancellationToken.None);
+}
+foreach (var receiver in receivers)
+{
+    await receiver.DisposeAsync();
+}
+return 0;
+
+// Publish everything as fast as the caller can, then wait until the receivers counted every delivery.
+async Task<double> RunPipelineAsync(int count)
+{
+    var done = Task.WhenAll(receivers.Select(r => r.Expect(count / receivers.Count)));
+    var stopwatch = Stopwatch.StartNew();
+    var next = -1;
+    var publishers = Enumerable.Range(0, publisherCount).Select(_ => Task.Run(async () =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < count / receivers.Count)
+        {
+            await publisher.PublishAsync(Event(i));
+        }
+    })).ToArray();
+    await Task.WhenAll(publishers);
+    var published = stopwatch.Elapsed;
+    await done.WaitAsync(TimeSpan.FromMinutes(5));
+    if (Environment.GetEnvironmentVariable("HOOKS_LOAD_VERBOSE") == "1")
+    {
+        Console.WriteLine($"  publish phase {published.TotalMilliseconds:N0} ms of {stopwatch.Elapsed.TotalMilliseconds:N0} ms");
+    }
+    stopwatch.Stop();
+    return count / receivers.Count * receivers.Count / stopwatch.Elapsed.TotalSeconds;
+}
+
+// The naive loop: concurrency workers, each serializing, signing and POSTing one message at a time.
+async Task<double> RunNaiveAsync(int count)
+{
+    var perReceiver = count / receivers.Count;
+    var done = Task.WhenAll(receivers.Select(r => r.Expect(perReceiver)));
+    var total = perReceiver * receivers.Count;
+    var stopwatch = Stopwatch.StartNew();
+    var next = -1;
+    var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < total)
+        {
+            var sentAt = DateTimeOffset.UtcNow;
+            buffer.ResetWrittenCount();
+            WebHookEnvelope.Write(buffer, Event(i), sentAt);
+            var body = buffer.WrittenSpan.ToArray();
+            var id = WebHookMessageId.NewMessageId(sentAt);
+            var timestamp = sentAt.ToUnixTimeSeconds();
+            using var request = new HttpRequestMessage(HttpMethod.Post, receivers[i % receivers.Count].Url)
+            {
+                Content = new ByteArrayContent(body),
+            };
+            request.Content.Headers.ContentType = new("application/json");
+            request.Headers.TryAddWithoutValidation("webhook-id", id);
+            request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
+            request.Headers.TryAddWithoutValidation("webhook-signature", WebHookSigner.Sign(secret, id, timestamp, body));
+            using var response = await naiveClient.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+        }
+    })).ToArray();
+    await Task.WhenAll(workers);
+    await done.WaitAsync(TimeSpan.FromMinutes(5));
+    stopwatch.Stop();
+    return total / stopwatch.Elapsed.TotalSeconds;
+}
+
+// Rate, and process CPU time per delivery (receivers included, the same for both): less sensitive to a busy machine.
+async Task<(double Rate, double CpuMicroseconds)> Measure(Func<Task<double>> run)
+{
+    var before = Process.GetCurrentProcess().TotalProcessorTime;
+    var allocated = GC.GetTotalAllocatedBytes();
+    var gen2 = GC.CollectionCount(2);
+    var gen0 = GC.CollectionCount(0);
+    var paused = GC.GetTotalPauseDuration();
+    var wall = Stopwatch.StartNew();
+    var rate = await run();
+    var pausedNow = GC.GetTotalPauseDuration() - paused;
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - before;
+    if (Environment.GetEnvironmentVariable("HOOKS_LOAD_VERBOSE") == "1")
+    {
+        Console.WriteLine($"  {ThreadPool.ThreadCount} pool threads, {receivers.Sum(r => r.Connections)} connections, {receivers.Average(r => r.AverageInFlight):0.0} requests in progress on arrival, {(GC.GetTotalAllocatedBytes() - allocated) / messages:N0} B allocated per delivery, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}, GC paused {pausedNow.TotalMilliseconds:N0} of {wall.Elapsed.TotalMilliseconds:N0} ms");
+    }
+    return (rate, cpu.TotalMicroseconds / messages);
+}
+
+static LoadEvent Event(int i) => new($"ord_{i:D8}", "cus_0001", 129.95m + i % 100, 1 + i % 7);
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted[sorted.Count / 2];
+}
+
+int Arg(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}

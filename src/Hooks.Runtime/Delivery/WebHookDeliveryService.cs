@@ -1,0 +1,497 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Hooks.Diagnostics;
+using Hooks.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hooks.Delivery;
+
+/// <summary>
+/// The dispatcher: one loop leases due deliveries in batches into a bounded queue; <see cref="WebHookProducerOptions.MaxConcurrency"/>
+/// workers take them, send them (at most <see cref="WebHookProducerOptions.MaxConcurrencyPerSubscription"/> at once
+/// per subscription), record every attempt and schedule the next. A publish rings a signal that wakes the loop at
+/// once; a timer wakes it when the next retry is due.
+/// </summary>
+internal sealed class WebHookDeliveryService : BackgroundService
+{
+    private readonly IWebHookStore _store;
+    private readonly WebHookSender _sender;
+    private readonly WebHookDeliverySignal _signal;
+    private readonly TimeProvider _time;
+    private readonly WebHookProducerOptions _options;
+    private readonly WebHookRetrySchedule _schedule;
+    private readonly ILogger _logger;
+    private readonly Channel<WebHookLease> _queue;
+    private readonly int _queueCapacity;
+    private readonly int _refillBelow;
+    private readonly bool _gatePerSubscription;
+    private readonly Dictionary<string, SubscriptionSlot> _slots = new(StringComparer.Ordinal);
+    private long _backlog;
+    private DateTimeOffset _nextBacklogCount;
+    private ITimer? _wakeTimer;
+
+    // Attempt results go to the store in batches (one store operation for many attempts): a worker that finishes an
+    // attempt queues its result and, unless another worker is already writing, writes everything queued.
+    private const int RecordBatchSize = 256;
+    private readonly ConcurrentQueue<WebHookAttemptResult> _results = new();
+    private int _recording;
+    // When the loop's timer will next ring (UTC ticks); a recorded retry due earlier rings the loop.
+    private long _wakeAtTicks = long.MaxValue;
+    private int _refilling;
+    private int _queued;
+    // Set when a refill found nothing more due; cleared by the loop whenever it is woken (a publish, a timer).
+    private volatile bool _refillDrained;
+
+    public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, TimeProvider time,
+        IOptions<WebHookProducerOptions> options, ILogger<WebHookDeliveryService> logger)
+    {
+        _store = store;
+        _sender = sender;
+        _signal = signal;
+        _time = time;
+        _options = options.Value;
+        _schedule = new WebHookRetrySchedule([.. _options.RetrySchedule], _options.RetryJitter);
+        _logger = logger;
+        // Enough queued work to keep every worker busy between two refills, and no more: queued leases are held.
+        _queueCapacity = Math.Max(_options.LeaseBatchSize, 2 * _options.MaxConcurrency);
+        _refillBelow = Math.Max(1, _queueCapacity / 2);
+        // Unbounded in type, bounded by the loop, which never holds more than _queueCapacity leases in it; an
+        // unbounded channel's TryRead takes no lock, so many workers draining it do not contend.
+        _queue = Channel.CreateUnbounded<WebHookLease>(new UnboundedChannelOptions { SingleWriter = true });
+        _gatePerSubscription = _options.MaxConcurrencyPerSubscription < _options.MaxConcurrency;
+        WebHookDiagnostics.SetBacklogSource(() => Interlocked.Read(ref _backlog));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _wakeTimer = _time.CreateTimer(static state => ((WebHookDeliverySignal)state!).Notify(), _signal,
+            Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var workers = new Task[_options.MaxConcurrency];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None);
+        }
+        try
+        {
+            await LeaseLoopAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            // Workers see the cancellation; their current attempts release their leases, as do queued ones.
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            await RecordQueuedAsync().ConfigureAwait(false);
+            var unsent = new List<WebHookLeaseRef>();
+            while (_queue.Reader.TryRead(out var lease))
+            {
+                unsent.Add(new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken));
+            }
+            lock (_slots)
+            {
+                foreach (var slot in _slots.Values)
+                {
+                    while (slot.Waiting.TryDequeue(out var waiting))
+                    {
+                        unsent.Add(new WebHookLeaseRef(waiting.Delivery.Id, waiting.LeaseToken));
+                    }
+                }
+            }
+            if (unsent.Count > 0)
+            {
+                await _store.ReleaseLeasesAsync(unsent, CancellationToken.None).ConfigureAwait(false);
+            }
+            await _wakeTimer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task LeaseLoopAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    _signal.Reset();
+                    _refillDrained = false;
+                    // Awake: any recorded retry must ring until the timer is armed again.
+                    Volatile.Write(ref _wakeAtTicks, long.MaxValue);
+                    var now = _time.GetUtcNow();
+                    if (now >= _nextBacklogCount)
+                    {
+                        // Counting is a scan in some stores: at most once per poll interval, never per delivery.
+                        _nextBacklogCount = now + _options.PollInterval;
+                        Interlocked.Exchange(ref _backlog, await _store.CountDueAsync(now, stoppingToken).ConfigureAwait(false));
+                    }
+                    switch (await RefillAsync(stoppingToken).ConfigureAwait(false))
+                    {
+                        case Refill.More:
+                            continue; // more may be due right now
+                        case Refill.Busy:
+                            // The queue is full enough, or a worker is refilling it; workers ring when it runs low.
+                            await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
+                            continue;
+                        default:
+                            await WaitAsync(stoppingToken).ConfigureAwait(false);
+                            continue;
+                    }
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    Log.LoopFailed(_logger, ex);
+                    _wakeTimer!.Change(_options.PollInterval, Timeout.InfiniteTimeSpan);
+                    await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private enum Refill { Drained, More, Busy }
+
+    /// <summary>
+    /// Tops the queue up from the store. Run by the loop, and inline by a worker that found the queue low, so a busy
+    /// dispatcher does not wait for the loop's thread to be scheduled; one refill at a time.
+    /// </summary>
+    private async ValueTask<Refill> RefillAsync(CancellationToken stoppingToken)
+    {
+        if (Volatile.Read(ref _queued) >= _refillBelow || Interlocked.Exchange(ref _refilling, 1) == 1)
+        {
+            return Refill.Busy;
+        }
+        try
+        {
+            var want = Math.Min(_queueCapacity - Volatile.Read(ref _queued), _options.LeaseBatchSize);
+            if (want <= 0)
+            {
+                return Refill.Busy;
+            }
+            var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
+            foreach (var lease in leases)
+            {
+                Interlocked.Increment(ref _queued);
+                _queue.Writer.TryWrite(lease);
+            }
+            return leases.Count == want ? Refill.More : Refill.Drained;
+        }
+        finally
+        {
+            Volatile.Write(ref _refilling, 0);
+        }
+    }
+
+    private async Task WaitAsync(CancellationToken stoppingToken)
+    {
+        var delay = _options.PollInterval;
+        var now = _time.GetUtcNow();
+        if (await _store.GetNextDueAsync(stoppingToken).ConfigureAwait(false) is { } next)
+        {
+            var until = next - now;
+            if (until <= TimeSpan.Zero)
+            {
+                // Due now but not leasable yet (for example under another dispatcher's lease): look again shortly.
+                until = TimeSpan.FromMilliseconds(50);
+            }
+            if (until < delay)
+            {
+                delay = until;
+            }
+        }
+        // One timer for the service's lifetime: re-armed per wait, it rings the same signal a publish does.
+        Volatile.Write(ref _wakeAtTicks, (now + delay).UtcTicks);
+        _wakeTimer!.Change(delay, Timeout.InfiniteTimeSpan);
+        await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
+    }
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
+    {
+        var reader = _queue.Reader;
+        using var timeout = new WebHookAttemptTimeout(_time, stoppingToken);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                // ReadAsync rather than WaitToReadAsync: a write hands the lease to one waiting worker instead of
+                // waking them all to race for it.
+                if (!reader.TryRead(out var lease))
+                {
+                    lease = await reader.ReadAsync(stoppingToken).ConfigureAwait(false);
+                }
+                // Our own count: the channel's walks its queue's segments, under a lock when there are several.
+                if (Interlocked.Decrement(ref _queued) < _refillBelow && !_refillDrained)
+                {
+                    try
+                    {
+                        // Inline: no hop to the loop. When the store had nothing more, leave it to the loop's
+                        // signal and timer instead of asking the store after every delivery.
+                        _refillDrained = await RefillAsync(stoppingToken).ConfigureAwait(false) == Refill.Drained;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        _signal.Notify(); // the loop retries and logs
+                    }
+                }
+                await DeliverAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+
+    // Pooled state machines: one worker runs one attempt after another, so their boxes are reused, not reallocated.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask DeliverAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
+    {
+        // The per-subscription limit only binds when it is below the global one. A lease over the limit waits in its
+        // subscription's slot, not in a worker: the worker moves on, and whoever finishes an attempt to that
+        // subscription takes the waiting lease next.
+        SubscriptionSlot? slot = null;
+        if (_gatePerSubscription && !TryEnterSlot(lease, out slot))
+        {
+            return;
+        }
+        while (true)
+        {
+            await AttemptAndRecordAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
+            if (slot is null || !TryTakeWaiting(slot, out lease!))
+            {
+                return;
+            }
+        }
+    }
+
+    private async ValueTask AttemptAndRecordAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var result = await AttemptAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
+            _results.Enqueue(result);
+            await RecordQueuedAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            await _store.ReleaseLeasesAsync([new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken)], CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.DeliveryCrashed(_logger, lease.Delivery.Id, ex);
+        }
+    }
+
+    private sealed class SubscriptionSlot(string subscriptionId)
+    {
+        public readonly string SubscriptionId = subscriptionId;
+        public int Running;
+        public readonly Queue<WebHookLease> Waiting = new();
+    }
+
+    private bool TryEnterSlot(WebHookLease lease, out SubscriptionSlot slot)
+    {
+        lock (_slots)
+        {
+            if (!_slots.TryGetValue(lease.Subscription.Id, out slot!))
+            {
+                _slots[lease.Subscription.Id] = slot = new SubscriptionSlot(lease.Subscription.Id);
+            }
+            if (slot.Running >= _options.MaxConcurrencyPerSubscription)
+            {
+                slot.Waiting.Enqueue(lease);
+                return false;
+            }
+            slot.Running++;
+            return true;
+        }
+    }
+
+    /// <summary>Keeps the slot for the subscription's next waiting lease, or gives it up.</summary>
+    private bool TryTakeWaiting(SubscriptionSlot slot, out WebHookLease? lease)
+    {
+        var now = _time.GetUtcNow();
+        lock (_slots)
+        {
+            while (slot.Waiting.TryDequeue(out lease))
+            {
+                // A lease that cannot finish before it expires is dropped: the store makes it due again anyway.
+                if (lease.LeaseExpiresAt - now > _options.RequestTimeout)
+                {
+                    return true;
+                }
+            }
+            slot.Running--;
+            if (slot.Running == 0)
+            {
+                _slots.Remove(slot.SubscriptionId);
+            }
+            return false;
+        }
+    }
+
+    private async ValueTask RecordQueuedAsync()
+    {
+        // Re-check after releasing: a result queued while the last batch was being written is not left behind.
+        while (!_results.IsEmpty && Interlocked.Exchange(ref _recording, 1) == 0)
+        {
+            try
+            {
+                var batch = new List<WebHookAttemptResult>(Math.Min(RecordBatchSize, 16));
+                while (batch.Count < RecordBatchSize && _results.TryDequeue(out var result))
+                {
+                    batch.Add(result);
+                }
+                await FlushAsync(batch).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _recording, 0);
+            }
+        }
+    }
+
+    private async ValueTask FlushAsync(List<WebHookAttemptResult> batch)
+    {
+        var earliestRetry = long.MaxValue;
+        foreach (var result in batch)
+        {
+            if (result.NewStatus == WebHookDeliveryStatus.Pending && result.NextAttemptAt.UtcTicks < earliestRetry)
+            {
+                earliestRetry = result.NextAttemptAt.UtcTicks;
+            }
+        }
+        try
+        {
+            await _store.RecordAttemptsAsync(batch, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The leases expire and the deliveries are attempted again: at least once, never lost.
+            Log.RecordFailed(_logger, batch.Count, ex);
+        }
+        if (earliestRetry < Volatile.Read(ref _wakeAtTicks))
+        {
+            _signal.Notify(); // a retry is due before the loop's timer rings: let it re-arm
+        }
+    }
+
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<WebHookAttemptResult> AttemptAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
+    {
+        var delivery = lease.Delivery;
+        var subscription = lease.Subscription;
+        var number = delivery.Attempts + 1;
+        var startedAt = _time.GetUtcNow();
+        using var activity = WebHookSender.StartAttemptActivity(delivery.MessageId, subscription.Id, delivery.EventType, number);
+
+        WebHookSendResult sent;
+        var secrets = subscription.ActiveSecretArray(startedAt);
+        if (secrets.Length == 0)
+        {
+            sent = new(WebHookAttemptOutcome.HttpError, null, null, null, TimeSpan.Zero, "The subscription has no active secret.");
+        }
+        else
+        {
+            sent = await _sender.SendAsync(subscription.Url, delivery.MessageId, lease.Message.Body, secrets, startedAt, timeout).ConfigureAwait(false);
+            stoppingToken.ThrowIfCancellationRequested();
+        }
+
+        var status = WebHookDeliveryStatus.Pending;
+        DateTimeOffset next = default;
+        string? disable = null;
+        switch (sent.Outcome)
+        {
+            case WebHookAttemptOutcome.Succeeded:
+                status = WebHookDeliveryStatus.Succeeded;
+                WebHookDiagnostics.DeliveryLatency.Record((_time.GetUtcNow() - lease.Message.Timestamp).TotalSeconds);
+                Log.Delivered(_logger, delivery.MessageId, subscription.Id, number, sent.StatusCode);
+                break;
+            case WebHookAttemptOutcome.Gone:
+                status = WebHookDeliveryStatus.Failed;
+                disable = "The endpoint answered 410 Gone.";
+                break;
+            default:
+                var delay = _schedule.DelayAfter(number);
+                if (sent.Outcome == WebHookAttemptOutcome.BackOff && sent.RetryAfter is { } retryAfter && delay is not null)
+                {
+                    delay = retryAfter > _options.MaxRetryAfter ? _options.MaxRetryAfter : retryAfter;
+                }
+                if (delay is { } d)
+                {
+                    next = startedAt + d;
+                }
+                else
+                {
+                    status = WebHookDeliveryStatus.Failed;
+                    Log.Exhausted(_logger, delivery.MessageId, subscription.Id, number);
+                }
+                var failingSince = subscription.FailingSince ?? startedAt;
+                if (startedAt - failingSince >= _options.DisableAfterFailingFor)
+                {
+                    disable = $"Failing without a success since {failingSince:O}.";
+                }
+                Log.AttemptFailed(_logger, number, delivery.MessageId, subscription.Id, sent.Outcome, sent.StatusCode, sent.Error,
+                    status == WebHookDeliveryStatus.Pending ? next : null);
+                break;
+        }
+        if (disable is not null)
+        {
+            Log.SubscriptionDisabled(_logger, subscription.Id, disable);
+        }
+
+        var outcomeTag = new KeyValuePair<string, object?>("webhook.outcome", OutcomeName(sent.Outcome));
+        WebHookDiagnostics.Attempts.Add(1, outcomeTag);
+        WebHookDiagnostics.AttemptDuration.Record(sent.Duration.TotalSeconds, outcomeTag);
+        if (activity is not null)
+        {
+            activity.SetTag("webhook.outcome", OutcomeName(sent.Outcome));
+            if (sent.StatusCode is { } code)
+            {
+                activity.SetTag("http.response.status_code", code);
+            }
+            activity.SetStatus(sent.Outcome == WebHookAttemptOutcome.Succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
+        }
+
+        return new WebHookAttemptResult
+        {
+            Lease = new WebHookLeaseRef(delivery.Id, lease.LeaseToken),
+            Attempt = new WebHookAttempt
+            {
+                DeliveryId = delivery.Id,
+                MessageId = delivery.MessageId,
+                SubscriptionId = subscription.Id,
+                Number = number,
+                StartedAt = startedAt,
+                Duration = sent.Duration,
+                Outcome = sent.Outcome,
+                StatusCode = sent.StatusCode,
+                ResponseBody = sent.ResponseBody,
+                Error = sent.Error,
+            },
+            NewStatus = status,
+            NextAttemptAt = next,
+            DisableSubscriptionReason = disable,
+        };
+    }
+
+    private static string OutcomeName(WebHookAttemptOutcome outcome) => outcome switch
+    {
+        WebHookAttemptOutcome.Succeeded => "succeeded",
+        WebHookAttemptOutcome.HttpError => "http_error",
+        WebHookAttemptOutcome.Redirect => "redirect",
+        WebHookAttemptOutcome.Gone => "gone",
+        WebHookAttemptOutcome.BackOff => "back_off",
+        WebHookAttemptOutcome.Timeout => "timeout",
+        WebHookAttemptOutcome.ConnectionError => "connection_error",
+        WebHookAttemptOutcome.AddressRefused => "address_refused",
+        _ => "unknown",
+    };
+}

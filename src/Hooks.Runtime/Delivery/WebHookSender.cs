@@ -1,0 +1,201 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Hooks.Security;
+using Hooks.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Hooks.Delivery;
+
+/// <summary>What one signed POST produced.</summary>
+internal readonly record struct WebHookSendResult(
+    WebHookAttemptOutcome Outcome,
+    int? StatusCode,
+    string? ResponseBody,
+    TimeSpan? RetryAfter,
+    TimeSpan Duration,
+    string? Error);
+
+/// <summary>Signs and sends one attempt through the <c>Hooks</c> named HTTP client; classifies the result.</summary>
+internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, TimeProvider time, IOptions<WebHookProducerOptions> options)
+{
+    /// <summary>The name of the <see cref="HttpClient"/> deliveries use.</summary>
+    public const string HttpClientName = "Hooks.Delivery";
+
+    /// <summary>How much of a response body is kept.</summary>
+    public const int MaxResponseBytes = 1024;
+
+    // The named client's handler chain from the factory, invoked directly: the handler lives as long as the app
+    // (SetHandlerLifetime(Infinite); it rotates its own connections), and HttpClient's extras (its own timeout, a
+    // linked token per request) are not needed: each attempt has its own timeout.
+    private HttpMessageInvoker? _invoker;
+
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<WebHookSendResult> SendAsync(Uri url, string messageId, ReadOnlyMemory<byte> body,
+        WebHookSecret[] secrets, DateTimeOffset now, WebHookAttemptTimeout timeout)
+    {
+        var settings = options.Value;
+        var signature = WebHookSigner.Sign(secrets, messageId,
+            now.ToUnixTimeSeconds(), body.Span);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = new ReadOnlyMemoryContent(body),
+            Version = HttpVersion.Version11,
+        };
+        // Typed values per request: raw values are parsed under a lock when the request is written.
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json", "utf-8");
+        var headers = request.Headers;
+        headers.TryAddWithoutValidation(WebHookHeaders.Id, messageId);
+        headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        headers.TryAddWithoutValidation(WebHookHeaders.Signature, signature);
+        if (UserAgent(settings.UserAgent) is { } product)
+        {
+            headers.UserAgent.Add(product);
+        }
+        else
+        {
+            headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
+        }
+
+        var client = _invoker ??= new HttpMessageInvoker(handlerFactory.CreateHandler(HttpClientName), disposeHandler: false);
+        var started = time.GetTimestamp();
+        var token = timeout.Start(settings.RequestTimeout);
+        try
+        {
+            // HttpMessageInvoker returns once the headers are read; the body is read below, up to 1 KiB.
+            using var response = await client.SendAsync(request, token).ConfigureAwait(false);
+            var duration = time.GetElapsedTime(started);
+            var status = (int)response.StatusCode;
+            var text = response.Content.Headers.ContentLength == 0 ? null : await ReadPrefixAsync(response.Content, token).ConfigureAwait(false);
+            return new WebHookSendResult(Classify(status), status, text, RetryAfter(response, now), duration, null);
+        }
+        catch (OperationCanceledException) when (timeout.TimedOut)
+        {
+            return new(WebHookAttemptOutcome.Timeout, null, null, null, time.GetElapsedTime(started),
+                $"No response within {settings.RequestTimeout.TotalSeconds:0.###} s.");
+        }
+        catch (HttpRequestException ex) when (Find<WebHookAddressRefusedException>(ex) is { } refused)
+        {
+            return new(WebHookAttemptOutcome.AddressRefused, null, null, null, time.GetElapsedTime(started), refused.Message);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !timeout.IsStopping)
+        {
+            return new(WebHookAttemptOutcome.ConnectionError, null, null, null, time.GetElapsedTime(started), Describe(ex));
+        }
+        finally
+        {
+            timeout.Stop();
+        }
+    }
+
+    // One reference, replaced whole, so concurrent attempts never see a torn pair.
+    private sealed record ParsedUserAgent(string Text, ProductInfoHeaderValue? Value);
+
+    private ParsedUserAgent? _userAgent;
+
+    private ProductInfoHeaderValue? UserAgent(string text)
+    {
+        var cached = _userAgent;
+        if (cached is not null && ReferenceEquals(cached.Text, text))
+        {
+            return cached.Value;
+        }
+        var parsed = ProductInfoHeaderValue.TryParse(text, out var value) ? value : null;
+        _userAgent = new ParsedUserAgent(text, parsed);
+        return parsed;
+    }
+
+    internal static WebHookAttemptOutcome Classify(int status) => status switch
+    {
+        >= 200 and < 300 => WebHookAttemptOutcome.Succeeded,
+        >= 300 and < 400 => WebHookAttemptOutcome.Redirect,
+        410 => WebHookAttemptOutcome.Gone,
+        429 or 502 or 503 or 504 => WebHookAttemptOutcome.BackOff,
+        _ => WebHookAttemptOutcome.HttpError,
+    };
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now)
+    {
+        var value = response.Headers.RetryAfter;
+        if (value?.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+        if (value?.Date is { } date)
+        {
+            var wait = date - now;
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+        return null;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<string?> ReadPrefixAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxResponseBytes);
+        try
+        {
+            var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var total = 0;
+                int read;
+                while (total < MaxResponseBytes &&
+                       (read = await stream.ReadAsync(buffer.AsMemory(total, MaxResponseBytes - total), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    total += read;
+                }
+                return total == 0 ? null : Encoding.UTF8.GetString(buffer, 0, total);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            return null; // the status line arrived; a broken body does not change the outcome
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static T? Find<T>(Exception? ex) where T : Exception
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is T match)
+            {
+                return match;
+            }
+        }
+        return null;
+    }
+
+    private static string Describe(Exception ex)
+    {
+        if (Find<System.Net.Sockets.SocketException>(ex) is { } socket)
+        {
+            return "Connection failed: " + socket.SocketErrorCode.ToString() + ".";
+        }
+        return ex is HttpRequestException { HttpRequestError: var kind and not HttpRequestError.Unknown }
+            ? "Connection failed: " + kind.ToString() + "."
+            : "Connection failed: " + ex.GetType().Name + ".";
+    }
+
+    internal static Activity? StartAttemptActivity(string messageId, string subscriptionId, string eventType, int attempt)
+    {
+        var activity = Diagnostics.WebHookDiagnostics.ActivitySource.StartActivity("webhook attempt", ActivityKind.Client);
+        if (activity is not null)
+        {
+            activity.SetTag("webhook.message_id", messageId);
+            activity.SetTag("webhook.subscription_id", subscriptionId);
+            activity.SetTag("webhook.event_type", eventType);
+            activity.SetTag("webhook.attempt", attempt);
+        }
+        return activity;
+    }
+}

@@ -1,0 +1,52 @@
+namespace Hooks.Publishing;
+
+/// <summary>
+/// Time-sortable unique ids: a 48-bit millisecond Unix timestamp followed by 80 random bits, as 26 Crockford base32
+/// chars, so ordinal order of ids is creation order to the millisecond.
+/// </summary>
+public static class WebHookMessageId
+{
+    /// <summary>The prefix of message ids.</summary>
+    public const string MessagePrefix = "msg_";
+
+    /// <summary>The prefix of subscription ids.</summary>
+    public const string SubscriptionPrefix = "sub_";
+
+    // Ids must be unique, not secret (a receiver trusts a message for its signature, never for its id): 80 bits from
+    // the runtime's fast PRNG, itself seeded from the OS, instead of a CSPRNG call per id, which profiling showed
+    // dominating the in-memory store's publish path.
+    private static void NextRandom(Span<byte> destination) => Random.Shared.NextBytes(destination);
+
+    private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    /// <summary>A new message id, <c>msg_</c> plus 26 chars.</summary>
+    public static string NewMessageId(DateTimeOffset now) => Create(MessagePrefix, now);
+
+    /// <summary>A new subscription id, <c>sub_</c> plus 26 chars.</summary>
+    public static string NewSubscriptionId(DateTimeOffset now) => Create(SubscriptionPrefix, now);
+
+    /// <summary>A new id with the given prefix.</summary>
+    public static string Create(string prefix, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var ms = (ulong)Math.Max(0, now.ToUnixTimeMilliseconds()) & 0xFFFF_FFFF_FFFFUL;
+        Span<byte> random = stackalloc byte[10];
+        NextRandom(random);
+        UInt128 value = ms;
+        foreach (var b in random)
+        {
+            value = (value << 8) | b;
+        }
+        return string.Create(prefix.Length + 26, (prefix, value), static (span, state) =>
+        {
+            state.prefix.AsSpan().CopyTo(span);
+            var chars = span[state.prefix.Length..];
+            var v = state.value;
+            for (var i = 25; i >= 0; i--)
+            {
+                chars[i] = Alphabet[(int)(v & 31)];
+                v >>= 5;
+            }
+        });
+    }
+}

@@ -1,0 +1,89 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using Hooks.Delivery;
+using Hooks.Diagnostics;
+using Hooks.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Hooks.Publishing;
+
+/// <summary>The outbox publisher: serializes once, stores the message and its deliveries, wakes the dispatcher.</summary>
+internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, WebHookDeliverySignal signal,
+    ILogger<WebHookPublisher> logger) : IWebHookPublisher
+{
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    public ValueTask<PublishedMessage> PublishAsync<TEvent>(TEvent message, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent> =>
+        PublishAsync(message, idempotencyKey: null, cancellationToken);
+
+    public ValueTask<PublishedMessage> PublishAsync<TEvent>(TEvent message, string? idempotencyKey, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent>
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (idempotencyKey is { Length: 0 or > MaxIdempotencyKeyLength })
+        {
+            throw new ArgumentException($"An idempotency key has 1 to {MaxIdempotencyKeyLength} chars.", nameof(idempotencyKey));
+        }
+        var now = time.GetUtcNow();
+        var body = Serialize(message, now);
+        return AppendAsync(TEvent.EventType, body, now, idempotencyKey, subscriptionId: null, cancellationToken);
+    }
+
+    internal const int MaxIdempotencyKeyLength = 256;
+
+    /// <summary>Stores an already serialized envelope (test events go to one subscription only).</summary>
+    internal async ValueTask<PublishedMessage> AppendAsync(string eventType, byte[] body, DateTimeOffset now,
+        string? idempotencyKey, string? subscriptionId, CancellationToken cancellationToken)
+    {
+        using var activity = WebHookDiagnostics.ActivitySource.StartActivity("webhook publish", ActivityKind.Producer);
+        var id = WebHookMessageId.NewMessageId(now);
+        activity?.SetTag("webhook.event_type", eventType);
+        activity?.SetTag("webhook.message_id", id);
+        var result = await store.AppendMessageAsync(new WebHookMessageDraft
+        {
+            Message = new WebHookMessage { Id = id, EventType = eventType, Timestamp = now, Body = body },
+            IdempotencyKey = idempotencyKey,
+            SubscriptionId = subscriptionId,
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (!result.Duplicate)
+        {
+            WebHookDiagnostics.MessagesPublished.Add(1, new KeyValuePair<string, object?>("webhook.event_type", eventType));
+            WebHookDiagnostics.DeliveriesCreated.Add(result.Deliveries);
+            if (result.Deliveries > 0)
+            {
+                signal.Notify();
+            }
+        }
+        activity?.SetTag("webhook.deliveries", result.Deliveries);
+        Log.Published(logger, result.MessageId, eventType, result.Deliveries);
+        return new PublishedMessage(result.MessageId, result.Deliveries);
+    }
+
+    internal static byte[] Serialize<TEvent>(TEvent message, DateTimeOffset now) where TEvent : IWebHookEvent<TEvent>
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        try
+        {
+            WebHookEnvelope.Write(writer, message, now);
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            writer.Reset();
+            if (buffer.Capacity > 1 << 20)
+            {
+                t_buffer = null; // do not pin a huge buffer to the thread
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+namespace Hooks.Storage;
+
+/// <summary>
+/// Where the producer keeps subscriptions, messages, deliveries and attempts. Every method is one store operation
+/// (one transaction in a SQL store); none takes a delegate. Times are passed in by the caller, which owns the clock.
+/// </summary>
+public interface IWebHookStore
+{
+    // Subscriptions
+
+    /// <summary>Stores a new subscription; returns <c>false</c> when its id exists.</summary>
+    ValueTask<bool> CreateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default);
+
+    /// <summary>The subscription, or <c>null</c>.</summary>
+    ValueTask<WebHookSubscription?> GetSubscriptionAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Subscriptions ordered by id, after <paramref name="afterId"/> when given.</summary>
+    ValueTask<IReadOnlyList<WebHookSubscription>> ListSubscriptionsAsync(string? afterId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces a subscription (matched by id); returns <c>false</c> when it does not exist.</summary>
+    ValueTask<bool> UpdateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a subscription and its pending deliveries; returns <c>false</c> when it did not exist.</summary>
+    ValueTask<bool> DeleteSubscriptionAsync(string id, CancellationToken cancellationToken = default);
+
+    // Messages (the outbox)
+
+    /// <summary>
+    /// Stores the message and one pending delivery, due at the message's timestamp, per target subscription, in one
+    /// operation; durable when the task completes. With an idempotency key seen before, stores nothing and returns
+    /// the earlier message.
+    /// </summary>
+    ValueTask<WebHookAppendResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default);
+
+    /// <summary>The message, or <c>null</c>.</summary>
+    ValueTask<WebHookMessage?> GetMessageAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The feed: messages with a delivery to the subscription, in <see cref="WebHookMessage.Sequence"/> order, after
+    /// the cursor <paramref name="afterSequence"/> (0 for the start).
+    /// </summary>
+    ValueTask<IReadOnlyList<WebHookMessage>> ReadFeedAsync(string subscriptionId, long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    // Deliveries
+
+    /// <summary>
+    /// Leases up to <paramref name="limit"/> pending deliveries of enabled subscriptions that are due at
+    /// <paramref name="now"/> and not under an unexpired lease, oldest due first.
+    /// </summary>
+    ValueTask<IReadOnlyList<WebHookLease>> LeaseDueAsync(DateTimeOffset now, int limit, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records attempts and applies their effects (delivery status and next time, subscription failing-since or
+    /// disable) and ends their leases. Results whose lease token is stale are ignored.
+    /// </summary>
+    ValueTask RecordAttemptsAsync(IReadOnlyList<WebHookAttemptResult> results, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends leases without an attempt, so the deliveries are due again as they were.</summary>
+    ValueTask ReleaseLeasesAsync(IReadOnlyList<WebHookLeaseRef> leases, CancellationToken cancellationToken = default);
+
+    /// <summary>Deliveries of a subscription, newest first.</summary>
+    ValueTask<IReadOnlyList<WebHookDelivery>> ListDeliveriesAsync(WebHookDeliveryQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Attempts of one delivery of the subscription, oldest first.</summary>
+    ValueTask<IReadOnlyList<WebHookAttempt>> ListAttemptsAsync(string subscriptionId, long deliveryId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes the subscription's delivery of a message pending and due at <paramref name="now"/> (creating it when the
+    /// message never went to the subscription); returns <c>false</c> when the message or subscription is unknown.
+    /// </summary>
+    ValueTask<bool> RedeliverAsync(string subscriptionId, string messageId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes every failed delivery of the subscription whose message was published at or after
+    /// <paramref name="since"/> pending and due at <paramref name="now"/>; returns how many.
+    /// </summary>
+    ValueTask<int> RecoverAsync(string subscriptionId, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>How many pending deliveries of enabled subscriptions are due at <paramref name="now"/>.</summary>
+    ValueTask<long> CountDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>When the earliest pending delivery of an enabled subscription is due, or <c>null</c> if none is.</summary>
+    ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default);
+}

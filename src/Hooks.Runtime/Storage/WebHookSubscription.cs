@@ -1,0 +1,103 @@
+using Hooks.Security;
+
+namespace Hooks.Storage;
+
+/// <summary>A URL a user registered to receive events, as the store keeps it.</summary>
+public sealed record WebHookSubscription
+{
+    /// <summary>The subscription id, <c>sub_…</c>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The absolute URL deliveries are POSTed to.</summary>
+    public required Uri Url { get; init; }
+
+    /// <summary>The signing secrets, newest first; more than one during a rotation's overlap.</summary>
+    public required IReadOnlyList<WebHookSubscriptionSecret> Secrets { get; init; }
+
+    /// <summary>Event type filters: exact names or <c>prefix.*</c> wildcards; empty means every event type.</summary>
+    public IReadOnlyList<string> EventTypes { get; init; } = [];
+
+    /// <summary>A free-text description for the owner.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Free key/value metadata for the owner.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = EmptyMetadata;
+
+    /// <summary>Whether deliveries are created and sent.</summary>
+    public WebHookSubscriptionStatus Status { get; init; }
+
+    /// <summary>Why the subscription is disabled or pending, when it is.</summary>
+    public string? StatusReason { get; init; }
+
+    /// <summary>When the subscription was created.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the subscription was last changed by its owner or by the dispatcher.</summary>
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>The first failed attempt since the last success, or <c>null</c> when the last attempt succeeded.</summary>
+    public DateTimeOffset? FailingSince { get; init; }
+
+    /// <summary>The secrets still valid at <paramref name="now"/>, newest first.</summary>
+    public IEnumerable<WebHookSecret> ActiveSecrets(DateTimeOffset now)
+    {
+        foreach (var s in Secrets)
+        {
+            if (s.ExpiresAt is null || s.ExpiresAt > now)
+            {
+                yield return s.Secret;
+            }
+        }
+    }
+
+    /// <summary>The secrets still valid at <paramref name="now"/>, newest first, as an array cached per record.</summary>
+    internal Hooks.Security.WebHookSecret[] ActiveSecretArray(DateTimeOffset now)
+    {
+        var cached = _activeSecrets;
+        if (cached is not null && ReferenceEquals(cached.Source, Secrets) && now < cached.ValidUntil)
+        {
+            return cached.Secrets;
+        }
+        var secrets = ActiveSecrets(now).ToArray();
+        var validUntil = DateTimeOffset.MaxValue;
+        foreach (var s in Secrets)
+        {
+            if (s.ExpiresAt is { } e && e > now && e < validUntil)
+            {
+                validUntil = e;
+            }
+        }
+        _activeSecrets = new SecretCache(Secrets, secrets, validUntil);
+        return secrets;
+    }
+
+    // `with` copies this field too, hence the Source check; one reference, so concurrent readers never see it torn.
+    private SecretCache? _activeSecrets;
+
+    private sealed record SecretCache(IReadOnlyList<WebHookSubscriptionSecret> Source, WebHookSecret[] Secrets, DateTimeOffset ValidUntil);
+
+    /// <summary>Whether the subscription's filter takes <paramref name="eventType"/>.</summary>
+    public bool Accepts(string eventType) => WebHookEventFilter.Matches(EventTypes, eventType);
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyMetadata =
+        new Dictionary<string, string>(0, StringComparer.Ordinal);
+}
+
+/// <summary>One signing secret of a subscription.</summary>
+/// <param name="Secret">The secret.</param>
+/// <param name="CreatedAt">When it was created.</param>
+/// <param name="ExpiresAt">When a rotation retires it; <c>null</c> for the current secret.</param>
+public sealed record WebHookSubscriptionSecret(WebHookSecret Secret, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
+
+/// <summary>Whether a subscription receives deliveries.</summary>
+public enum WebHookSubscriptionStatus
+{
+    /// <summary>Waiting for its URL to answer the intent-verification challenge; receives nothing.</summary>
+    Pending,
+
+    /// <summary>Receives deliveries.</summary>
+    Enabled,
+
+    /// <summary>Disabled by its owner, by a 410 answer or by failing for too long; receives nothing.</summary>
+    Disabled,
+}

@@ -1,0 +1,135 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Hooks.Delivery;
+using Hooks.Diagnostics;
+using Hooks.Publishing;
+using Hooks.Security;
+using Hooks.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hooks.Subscriptions;
+
+/// <summary>The producer side of the intent-verification challenge (see <see cref="WebHookChallenge"/>).</summary>
+internal sealed class WebHookIntentVerifier(IHttpClientFactory httpClientFactory, TimeProvider time,
+    IOptions<WebHookProducerOptions> options, ILogger<WebHookIntentVerifier> logger)
+{
+    private static readonly TimeSpan ChallengeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Sends the challenge; returns <c>null</c> when the URL answered it, else why not.</summary>
+    public async Task<string?> VerifyAsync(WebHookSubscription subscription, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var challenge = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var body = WriteChallenge(challenge, now);
+        var id = WebHookMessageId.NewMessageId(now);
+        var secrets = subscription.ActiveSecrets(now).ToArray();
+        if (secrets.Length == 0)
+        {
+            return "The subscription has no active secret.";
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Headers.TryAddWithoutValidation(WebHookHeaders.Id, id);
+        request.Headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation(WebHookHeaders.Signature, WebHookSigner.Sign(secrets, id, now.ToUnixTimeSeconds(), body));
+        request.Headers.TryAddWithoutValidation("User-Agent", options.Value.UserAgent);
+
+        string? failure;
+        using var timeout = new CancellationTokenSource(ChallengeTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            var client = httpClientFactory.CreateClient(WebHookSender.HttpClientName);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                failure = $"The challenge was answered with {(int)response.StatusCode}, not 200.";
+            }
+            else
+            {
+                var answer = await ReadAsync(response.Content, linked.Token).ConfigureAwait(false);
+                failure = answer is not null && Matches(answer, challenge)
+                    ? null
+                    : $"The answer was not {{\"{WebHookChallenge.ChallengeProperty}\":\"<the value sent>\"}}.";
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            failure = "The challenge was not answered in time.";
+        }
+        catch (HttpRequestException ex)
+        {
+            failure = ex.InnerException is WebHookAddressRefusedException refused ? refused.Message : "The challenge could not be sent: connection failed.";
+        }
+        Log.IntentVerification(logger, subscription.Id, failure is null ? "answered" : "not answered");
+        return failure;
+    }
+
+    internal static byte[] WriteChallenge(string challenge, DateTimeOffset now)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, WebHookChallenge.EventType);
+            writer.WriteString("timestamp"u8, now.ToUniversalTime());
+            writer.WriteStartObject("data"u8);
+            writer.WriteString(WebHookChallenge.ChallengeProperty, challenge);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static bool Matches(byte[] answer, string challenge)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(answer);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isChallenge = reader.ValueTextEquals(WebHookChallenge.ChallengeProperty);
+                reader.Read();
+                if (isChallenge && reader.TokenType == JsonTokenType.String)
+                {
+                    var value = reader.GetString() ?? "";
+                    return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(value), Encoding.UTF8.GetBytes(challenge));
+                }
+                reader.Skip();
+            }
+            return false;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<byte[]?> ReadAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[WebHookChallenge.MaxResponseBytes + 1];
+            var total = 0;
+            int read;
+            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += read;
+            }
+            return total > WebHookChallenge.MaxResponseBytes ? null : buffer[..total];
+        }
+    }
+
+    private static string Base64UrlEncode(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
