@@ -13,4 +13,6 @@ public partial record OrderShipped(string OrderId, string Carrier);
 /// <summary>System.Text.Json metadata for the events; Hooks finds this context and uses it, never reflection.</summary>
 [JsonSerializable(typeof(OrderCreated))]
 [JsonSerializable(typeof(OrderShipped))]
+[JsonSerializable(typeof(SubscriptionRequest))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 internal sealed partial class SampleJson : JsonSerializerContext;

@@ -1,51 +1,85 @@
-// A consumer that receives signed webhooks, and a minimal producer half that signs and POSTs two events to it.
-using System.Buffers;
-using System.Globalization;
-using System.Net.Http.Headers;
+// The whole journey of an event in one app: a producer that stores, signs and delivers, and a consumer that
+// verifies, deduplicates and handles. The consumer subscribes through the producer's management API, passes the
+// intent-verification challenge automatically, and then receives two events published with PublishAsync.
+//
+//   dotnet run --project samples/Hooks.Sample            # runs the demo and exits
+//   dotnet run --project samples/Hooks.Sample -- --serve  # keeps serving: POST /orders publishes an order.created
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Hooks;
+using Hooks.Publishing;
 using Hooks.Sample;
 using Hooks.Security;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
+var serve = args.Contains("--serve");
+// The consumer's copy of the subscription secret. A real consumer gets it from the producer once and stores it.
 var secret = WebHookSecret.Generate();
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddSingleton<HandledLog>();
-builder.Services.AddWebHooks().AddReceiver(o => o.Secrets.Add(secret.Reveal()));
+builder.Services.AddWebHooks()
+    .AddProducer(o =>
+    {
+        // The sample delivers to itself on loopback: allow plain http and open the SSRF guard for 127.0.0.0/8 only.
+        o.AllowHttp = true;
+        o.AllowedNetworks.Add(IPNetwork.Parse("127.0.0.0/8"));
+    })
+    .AddReceiver(o => o.Secrets.Add(secret.Reveal()));
 
 var app = builder.Build();
-app.Urls.Add("http://127.0.0.1:0");
-app.MapWebHooks();                       // generated: verifies, dedupes, routes by type to the handlers above
+app.Urls.Add(serve ? "http://127.0.0.1:5080" : "http://127.0.0.1:0");
+app.MapWebHooks();                                   // consumer, generated: POST /webhooks
+app.MapWebHookSubscriptions("/api");                 // producer's management API (add RequireAuthorization in a real app)
+app.MapPost("/orders", async (IWebHookPublisher publisher) =>
+{
+    var published = await publisher.PublishAsync(new OrderCreated($"ord_{Random.Shared.Next(1000, 9999)}", 19.99m));
+    return Results.Accepted(value: published.MessageId);
+});
 await app.StartAsync();
 var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-Console.WriteLine($"Consumer listening on {address}webhooks");
+Console.WriteLine($"Producer and consumer listening on {address}");
 
+// 1. Subscribe: the producer challenges the URL; the consumer holds the secret, so it answers and the subscription is enabled.
 using var http = new HttpClient { BaseAddress = address };
-await SendAsync(new OrderCreated("ord_1001", 42.50m));
-await SendAsync(new OrderShipped("ord_1001", "DHL"));
+using var created = await http.PostAsJsonAsync("api/subscriptions",
+    new SubscriptionRequest(new Uri(address, "webhooks").ToString(), ["order.*"], secret.Reveal()), SampleJson.Default.SubscriptionRequest);
+using var subscription = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+Console.WriteLine($"Subscribed: {(int)created.StatusCode} {subscription.RootElement.GetProperty("id").GetString()} " +
+                  $"status={subscription.RootElement.GetProperty("status").GetString()}");
 
+// 2. Publish: stored first (outbox), then delivered, signed, by the background dispatcher.
+var publisher = app.Services.GetRequiredService<IWebHookPublisher>();
+var first = await publisher.PublishAsync(new OrderCreated("ord_1001", 42.50m));
+var second = await publisher.PublishAsync(new OrderShipped("ord_1001", "DHL"));
+Console.WriteLine($"Published {first.MessageId} to {first.Deliveries} subscription(s), {second.MessageId} to {second.Deliveries}");
+
+// 3. Handled: the generated endpoint verified, deduplicated and routed each one to its typed handler.
 var log = app.Services.GetRequiredService<HandledLog>();
 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 for (var i = 0; i < 2; i++)
 {
     Console.WriteLine("Handled " + await log.Lines.Reader.ReadAsync(timeout.Token));
 }
-await app.StopAsync();
 
-// The producer half: the generated serializer writes the envelope, the signing core signs it.
-async Task SendAsync<TEvent>(TEvent @event) where TEvent : IWebHookEvent<TEvent>
+if (serve)
 {
-    var body = new ArrayBufferWriter<byte>();
-    WebHookEnvelope.Write(body, @event, DateTimeOffset.UtcNow);
-    var id = "msg_" + Guid.NewGuid().ToString("N");
-    var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-    using var request = new HttpRequestMessage(HttpMethod.Post, "webhooks") { Content = new ByteArrayContent(body.WrittenMemory.ToArray()) };
-    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-    request.Headers.Add(WebHookHeaders.Id, id);
-    request.Headers.Add(WebHookHeaders.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));
-    request.Headers.Add(WebHookHeaders.Signature, WebHookSigner.Sign(secret, id, timestamp, body.WrittenSpan));
-    using var response = await http.SendAsync(request);
-    Console.WriteLine($"POST {TEvent.EventType} -> {(int)response.StatusCode}");
+    Console.WriteLine($"Serving; try: curl -X POST {address}orders");
+    _ = Task.Run(async () =>
+    {
+        await foreach (var line in log.Lines.Reader.ReadAllAsync())
+        {
+            Console.WriteLine("Handled " + line);
+        }
+    });
+    await app.WaitForShutdownAsync();
 }
+else
+{
+    await app.StopAsync();
+}
+
+internal sealed record SubscriptionRequest(string Url, string[] EventTypes, string Secret);

@@ -400,7 +400,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
         else
         {
-            sent = await _sender.SendAsync(subscription.Url, delivery.MessageId, lease.Message.Body, secrets, startedAt, timeout).ConfigureAwait(false);
+            sent = await _sender.SendAsync(subscription.Url, delivery.MessageId, lease.Message.Body, secrets, number, startedAt, timeout).ConfigureAwait(false);
             stoppingToken.ThrowIfCancellationRequested();
         }
 

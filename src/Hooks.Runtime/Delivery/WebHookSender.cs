@@ -37,7 +37,7 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<WebHookSendResult> SendAsync(Uri url, string messageId, ReadOnlyMemory<byte> body,
-        WebHookSecret[] secrets, DateTimeOffset now, WebHookAttemptTimeout timeout)
+        WebHookSecret[] secrets, int attempt, DateTimeOffset now, WebHookAttemptTimeout timeout)
     {
         var settings = options.Value;
         var signature = WebHookSigner.Sign(secrets, messageId,
@@ -53,6 +53,7 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         headers.TryAddWithoutValidation(WebHookHeaders.Id, messageId);
         headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
         headers.TryAddWithoutValidation(WebHookHeaders.Signature, signature);
+        headers.TryAddWithoutValidation(WebHookHeaders.Attempt, AttemptText(attempt));
         if (UserAgent(settings.UserAgent) is { } product)
         {
             headers.UserAgent.Add(product);
@@ -92,6 +93,12 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
             timeout.Stop();
         }
     }
+
+    // The schedule has a handful of attempts: their header values are made once.
+    private static readonly string[] AttemptTexts = [.. Enumerable.Range(0, 33).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+
+    private static string AttemptText(int attempt) =>
+        (uint)attempt < (uint)AttemptTexts.Length ? AttemptTexts[attempt] : attempt.ToString(CultureInfo.InvariantCulture);
 
     // One reference, replaced whole, so concurrent attempts never see a torn pair.
     private sealed record ParsedUserAgent(string Text, ProductInfoHeaderValue? Value);
