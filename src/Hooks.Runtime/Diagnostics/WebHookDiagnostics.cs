@@ -12,7 +12,7 @@ public static class WebHookDiagnostics
     /// <summary>Spans for publishing and for each delivery attempt.</summary>
     public static readonly ActivitySource ActivitySource = new(Name, "0.1.0");
 
-    /// <summary>Counters and histograms of the producer.</summary>
+    /// <summary>Counters and histograms of the producer and the receivers.</summary>
     public static readonly Meter Meter = new(Name, "0.1.0");
 
     internal static readonly Counter<long> MessagesPublished =
@@ -29,6 +29,10 @@ public static class WebHookDiagnostics
 
     internal static readonly Histogram<double> DeliveryLatency =
         Meter.CreateHistogram<double>("hooks.delivery.latency", "s", "Time from publish to successful delivery.");
+
+    internal static readonly Counter<long> ReceiverRequests =
+        Meter.CreateCounter<long>("hooks.receiver.requests", "{request}",
+            "Requests answered by webhook receivers, tagged by receiver and status code.");
 
     private static Func<long>? s_backlog;
 

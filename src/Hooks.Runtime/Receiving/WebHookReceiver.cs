@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Hooks.Diagnostics;
 using Hooks.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -36,6 +37,17 @@ internal sealed partial class WebHookReceiver
     public string Name { get; }
 
     public async Task HandleAsync(HttpContext http, IWebHookDispatcher dispatcher)
+    {
+        await HandleCoreAsync(http, dispatcher).ConfigureAwait(false);
+        if (WebHookDiagnostics.ReceiverRequests.Enabled)
+        {
+            WebHookDiagnostics.ReceiverRequests.Add(1,
+                new KeyValuePair<string, object?>("webhook.receiver", Name),
+                new KeyValuePair<string, object?>("http.response.status_code", http.Response.StatusCode));
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext http, IWebHookDispatcher dispatcher)
     {
         var request = http.Request;
         var aborted = http.RequestAborted;

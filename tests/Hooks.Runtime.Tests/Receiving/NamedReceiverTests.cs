@@ -42,6 +42,51 @@ public sealed class NamedReceiverTests
     }
 
     [Fact]
+    public async Task Answers_are_counted_by_receiver_and_status()
+    {
+        var measurements = new System.Collections.Concurrent.ConcurrentQueue<(string Receiver, int Status)>();
+        var two = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Hooks.Diagnostics.WebHookDiagnostics.Name && instrument.Name == "hooks.receiver.requests") l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            string? receiver = null;
+            var status = 0;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "webhook.receiver") receiver = tag.Value as string;
+                if (tag.Key == "http.response.status_code") status = (int)tag.Value!;
+            }
+            if (receiver == "metered")
+            {
+                measurements.Enqueue((receiver, status));
+                if (measurements.Count == 2) two.TrySetResult();
+            }
+        });
+        listener.Start();
+        await using var app = await LoopbackApp.StartAsync(
+            services =>
+            {
+                services.AddSingleton(new HandlerLog());
+                services.AddScoped<IWebHookHandler<OrderCreated>, OrderCreatedHandler>();
+                services.AddWebHooks().AddReceiver("metered", o => o.Secrets.Add(ShopSecret.Reveal()));
+            },
+            a => a.MapWebHookReceiver("/hooks", TestDispatcher.Instance, "metered"));
+
+        await app.Client.SendAsync(SignedRequests.Order(ShopSecret, "/hooks"));
+        await app.Client.SendAsync(SignedRequests.Order(BillingSecret, "/hooks"));
+        // The count is taken after the answer is written, so the client may see the answer first.
+        await two.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal([("metered", 204), ("metered", 401)], measurements.ToArray());
+    }
+
+    [Fact]
     public async Task Mapping_an_unknown_receiver_fails_with_the_fix()
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => LoopbackApp.StartAsync(
