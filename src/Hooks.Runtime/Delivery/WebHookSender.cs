@@ -72,7 +72,10 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
             using var response = await client.SendAsync(request, token).ConfigureAwait(false);
             var duration = time.GetElapsedTime(started);
             var status = (int)response.StatusCode;
-            var text = response.Content.Headers.ContentLength == 0 ? null : await ReadPrefixAsync(response.Content, token).ConfigureAwait(false);
+            // 204 and 304 have no body (RFC 9110); the handler's content for them has no length to test.
+            var text = status is 204 or 304 || response.Content.Headers.ContentLength == 0
+                ? null
+                : await ReadPrefixAsync(response.Content, token).ConfigureAwait(false);
             return new WebHookSendResult(Classify(status), status, text, RetryAfter(response, now), duration, null);
         }
         catch (OperationCanceledException) when (timeout.TimedOut)
