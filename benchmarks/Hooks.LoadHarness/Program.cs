@@ -83,6 +83,7 @@ foreach (var h in hosted)
 }
 var publisher = provider.GetRequiredService<IWebHookPublisher>();
 
+var userAgent = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebHookProducerOptions>>().Value.UserAgent;
 using var naiveClient = new HttpClient(new SocketsHttpHandler
 {
     AllowAutoRedirect = false,
@@ -173,10 +174,13 @@ async Task<double> RunNaiveAsync(int count)
             {
                 Content = new ByteArrayContent(body),
             };
-            request.Content.Headers.ContentType = new("application/json");
+            // The same headers the dispatcher sends, so the receiver does the same work for both loops.
+            request.Content.Headers.ContentType = new("application/json", "utf-8");
             request.Headers.TryAddWithoutValidation("webhook-id", id);
             request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
             request.Headers.TryAddWithoutValidation("webhook-signature", WebHookSigner.Sign(secret, id, timestamp, body));
+            request.Headers.TryAddWithoutValidation("webhook-attempt", "1");
+            request.Headers.TryAddWithoutValidation("User-Agent", userAgent);
             using var response = await naiveClient.SendAsync(request);
             response.EnsureSuccessStatusCode();
         }
