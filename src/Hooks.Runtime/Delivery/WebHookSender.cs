@@ -47,21 +47,15 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
             Content = new ReadOnlyMemoryContent(body),
             Version = HttpVersion.Version11,
         };
-        // Typed values per request: raw values are parsed under a lock when the request is written.
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json", "utf-8");
+        // Plain strings: a header added without validation is stored as the string itself and written as is; a typed
+        // value costs its objects, a per-header lock and a ToString when the request is written.
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
         var headers = request.Headers;
         headers.TryAddWithoutValidation(WebHookHeaders.Id, messageId);
         headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
         headers.TryAddWithoutValidation(WebHookHeaders.Signature, signature);
         headers.TryAddWithoutValidation(WebHookHeaders.Attempt, AttemptText(attempt));
-        if (UserAgent(settings.UserAgent) is { } product)
-        {
-            headers.UserAgent.Add(product);
-        }
-        else
-        {
-            headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
-        }
+        headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
 
         var client = _invoker ??= new HttpMessageInvoker(handlerFactory.CreateHandler(HttpClientName), disposeHandler: false);
         var started = time.GetTimestamp();
@@ -103,22 +97,7 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
     private static string AttemptText(int attempt) =>
         (uint)attempt < (uint)AttemptTexts.Length ? AttemptTexts[attempt] : attempt.ToString(CultureInfo.InvariantCulture);
 
-    // One reference, replaced whole, so concurrent attempts never see a torn pair.
-    private sealed record ParsedUserAgent(string Text, ProductInfoHeaderValue? Value);
-
-    private ParsedUserAgent? _userAgent;
-
-    private ProductInfoHeaderValue? UserAgent(string text)
-    {
-        var cached = _userAgent;
-        if (cached is not null && ReferenceEquals(cached.Text, text))
-        {
-            return cached.Value;
-        }
-        var parsed = ProductInfoHeaderValue.TryParse(text, out var value) ? value : null;
-        _userAgent = new ParsedUserAgent(text, parsed);
-        return parsed;
-    }
+    private const string ContentType = "application/json; charset=utf-8";
 
     internal static WebHookAttemptOutcome Classify(int status) => status switch
     {
