@@ -241,7 +241,12 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 throw new InvalidOperationException("A message with this id is already stored.");
             }
 
-            var message = draft.Message with { Sequence = ++_nextSequence };
+            // The body is kept until the message is forgotten, long after young garbage collections: it goes straight
+            // to the pinned object heap, which collections never copy, instead of being copied twice on promotion.
+            var source = draft.Message.Body.Span;
+            var body = GC.AllocateUninitializedArray<byte>(source.Length, pinned: true);
+            source.CopyTo(body);
+            var message = draft.Message with { Sequence = ++_nextSequence, Body = body };
             var messageState = new MessageState(message, draft.IdempotencyKey);
             _messages.Add(message.Id, messageState);
             var count = 0;
