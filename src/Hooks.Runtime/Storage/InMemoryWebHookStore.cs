@@ -45,10 +45,19 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private long _leaseCounter;
     private readonly int _leasePrefix = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue);
 
-    private sealed class MessageState(WebHookMessage message, string? idempotencyKey)
+    // A message's fields kept in place: a WebHookMessage is made only when one is handed out (a lease, a read).
+    private sealed class MessageState(string id, string eventType, DateTimeOffset timestamp, byte[] body, long sequence,
+        string? idempotencyKey)
     {
-        public readonly WebHookMessage Message = message;
+        public readonly string Id = id;
+        public readonly string EventType = eventType;
+        public readonly DateTimeOffset Timestamp = timestamp;
+        public readonly byte[] Body = body;
+        public readonly long Sequence = sequence;
         public readonly string? IdempotencyKey = idempotencyKey;
+
+        public WebHookMessage ToMessage() => new() { Id = Id, EventType = EventType, Timestamp = Timestamp, Body = Body, Sequence = Sequence };
+
         public DeliveryState? First;        // most messages go to one subscription or a few:
         public List<DeliveryState>? More;   // no list for the first
 
@@ -79,11 +88,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
 
     // A delivery's fields kept in place: a WebHookDelivery is made only when one is handed out (a lease, a listing),
     // so recording an attempt copies nothing, and each stored delivery is one object (two with several attempts).
-    private sealed class DeliveryState(long id, string subscriptionId, WebHookMessage message, DateTimeOffset nextAttemptAt)
+    private sealed class DeliveryState(long id, string subscriptionId, MessageState message, DateTimeOffset nextAttemptAt)
     {
         public readonly long Id = id;
         public readonly string SubscriptionId = subscriptionId;
-        public readonly WebHookMessage Message = message;
+        public readonly MessageState Message = message;
         public WebHookDeliveryStatus Status;
         public int AttemptCount;
         public DateTimeOffset NextAttemptAt = nextAttemptAt;
@@ -246,8 +255,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             var source = draft.Message.Body.Span;
             var body = GC.AllocateUninitializedArray<byte>(source.Length, pinned: true);
             source.CopyTo(body);
-            var message = draft.Message with { Sequence = ++_nextSequence, Body = body };
-            var messageState = new MessageState(message, draft.IdempotencyKey);
+            var message = draft.Message;
+            var messageState = new MessageState(message.Id, message.EventType, message.Timestamp, body, ++_nextSequence, draft.IdempotencyKey);
             _messages.Add(message.Id, messageState);
             var count = 0;
             if (draft.SubscriptionId is { } only)
@@ -285,7 +294,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     {
         lock (_gate)
         {
-            return ValueTask.FromResult(_messages.GetValueOrDefault(id)?.Message);
+            return ValueTask.FromResult(_messages.GetValueOrDefault(id)?.ToMessage());
         }
     }
 
@@ -295,23 +304,23 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         lock (_gate)
         {
-            var list = new List<WebHookMessage>();
+            var found = new List<MessageState>();
             foreach (var id in DeliveriesOf(subscriptionId))
             {
                 if (!_deliveries.TryGetValue(id, out var delivery))
                 {
                     continue;
                 }
-                var message = delivery.Message;
-                if (message.Sequence > afterSequence)
+                if (delivery.Message.Sequence > afterSequence)
                 {
-                    list.Add(message);
+                    found.Add(delivery.Message);
                 }
             }
-            list.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
-            if (list.Count > limit)
+            found.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            var list = new List<WebHookMessage>(Math.Min(limit, found.Count));
+            for (var i = 0; i < found.Count && i < limit; i++)
             {
-                list.RemoveRange(limit, list.Count - limit);
+                list.Add(found[i].ToMessage());
             }
             return ValueTask.FromResult<IReadOnlyList<WebHookMessage>>(list);
         }
@@ -357,7 +366,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 state.LeaseExpiresAt = now + leaseDuration;
                 // Tracked apart from the due queue, which so holds only waiting deliveries and stays small.
                 _leaseExpiries.Enqueue((state.Id, state.LeaseToken), state.LeaseExpiresAt);
-                (leases ??= new List<WebHookLease>(Math.Min(limit, _due.Count + 1))).Add(new WebHookLease(state.ToDelivery(), state.Message, subscription,
+                (leases ??= new List<WebHookLease>(Math.Min(limit, _due.Count + 1))).Add(new WebHookLease(state.ToDelivery(), state.Message.ToMessage(), subscription,
                     state.LeaseToken, state.LeaseExpiresAt));
             }
             return ValueTask.FromResult<IReadOnlyList<WebHookLease>>(leases ?? (IReadOnlyList<WebHookLease>)[]);
@@ -589,7 +598,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
 
     private void AddDelivery(MessageState messageState, string subscriptionId, DateTimeOffset dueAt)
     {
-        var message = messageState.Message;
+        var message = messageState;
         var state = new DeliveryState(++_nextDeliveryId, subscriptionId, message, dueAt);
         _deliveries.Add(state.Id, state);
         messageState.Add(state);
@@ -606,7 +615,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 return; // still being delivered; evicting resumes once it finishes and more messages arrive
             }
             _messageOrder.Dequeue();
-            _messages.Remove(oldest.Message.Id);
+            _messages.Remove(oldest.Id);
             if (oldest.IdempotencyKey is { } key)
             {
                 _idempotency.Remove(key);
