@@ -43,8 +43,11 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private long _wakeAtTicks = long.MaxValue;
     private int _refilling;
     private int _queued;
-    // Set when a refill found nothing more due; cleared by the loop whenever it is woken (a publish, a timer).
-    private volatile bool _refillDrained;
+    // How many times the loop has woken (a publish, a timer), and the wake count a worker's refill started under when
+    // it found nothing more due: workers stop refilling until the loop wakes again. A worker whose refill overlapped a
+    // wake rings the loop, since the loop's own refill found that worker's refill running and left the work to it.
+    private int _wakes;
+    private int _drainedAtWake = -1;
 
     public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, TimeProvider time,
         IOptions<WebHookProducerOptions> options, ILogger<WebHookDeliveryService> logger)
@@ -117,7 +120,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 try
                 {
                     _signal.Reset();
-                    _refillDrained = false;
+                    Interlocked.Increment(ref _wakes);
                     // Awake: any recorded retry must ring until the timer is armed again.
                     Volatile.Write(ref _wakeAtTicks, long.MaxValue);
                     var now = _time.GetUtcNow();
@@ -224,13 +227,21 @@ internal sealed class WebHookDeliveryService : BackgroundService
                     lease = await reader.ReadAsync(stoppingToken).ConfigureAwait(false);
                 }
                 // Our own count: the channel's walks its queue's segments, under a lock when there are several.
-                if (Interlocked.Decrement(ref _queued) < _refillBelow && !_refillDrained)
+                var wakes = Volatile.Read(ref _wakes);
+                if (Interlocked.Decrement(ref _queued) < _refillBelow && Volatile.Read(ref _drainedAtWake) != wakes)
                 {
                     try
                     {
                         // Inline: no hop to the loop. When the store had nothing more, leave it to the loop's
                         // signal and timer instead of asking the store after every delivery.
-                        _refillDrained = await RefillAsync(stoppingToken).ConfigureAwait(false) == Refill.Drained;
+                        if (await RefillAsync(stoppingToken).ConfigureAwait(false) == Refill.Drained)
+                        {
+                            Volatile.Write(ref _drainedAtWake, wakes);
+                            if (Volatile.Read(ref _wakes) != wakes)
+                            {
+                                _signal.Notify(); // woken meanwhile: what woke it may have come after this refill looked
+                            }
+                        }
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
