@@ -38,6 +38,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
     // attempt queues its result and, unless another worker is already writing, writes everything queued.
     private const int RecordBatchSize = 256;
     private readonly ConcurrentQueue<WebHookAttemptResult> _results = new();
+    // One writer at a time (_recording), so one list serves every batch: results mostly arrive one by one, and a new
+    // list per write would cost an allocation per delivery.
+    private readonly List<WebHookAttemptResult> _batch = new(RecordBatchSize);
     private int _recording;
     // When the loop's timer will next ring (UTC ticks); a recorded retry due earlier rings the loop.
     private long _wakeAtTicks = long.MaxValue;
@@ -176,10 +179,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 return Refill.Busy;
             }
             var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
-            foreach (var lease in leases)
+            for (var i = 0; i < leases.Count; i++)
             {
                 Interlocked.Increment(ref _queued);
-                _queue.Writer.TryWrite(lease);
+                _queue.Writer.TryWrite(leases[i]);
             }
             return leases.Count == want ? Refill.More : Refill.Drained;
         }
@@ -354,7 +357,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
         {
             try
             {
-                var batch = new List<WebHookAttemptResult>(Math.Min(RecordBatchSize, 16));
+                var batch = _batch;
                 while (batch.Count < RecordBatchSize && _results.TryDequeue(out var result))
                 {
                     batch.Add(result);
@@ -363,6 +366,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
             }
             finally
             {
+                _batch.Clear(); // the store is done with it; hold no results
+
                 Volatile.Write(ref _recording, 0);
             }
         }

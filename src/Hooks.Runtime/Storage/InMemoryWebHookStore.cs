@@ -379,8 +379,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         ArgumentNullException.ThrowIfNull(results);
         lock (_gate)
         {
-            foreach (var result in results)
+            for (var i = 0; i < results.Count; i++)
             {
+                var result = results[i];
                 if (!_deliveries.TryGetValue(result.Lease.DeliveryId, out var state) || state.LeaseToken != result.Lease.LeaseToken)
                 {
                     continue;
