@@ -40,8 +40,8 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         WebHookSecret[] secrets, int attempt, DateTimeOffset now, WebHookAttemptTimeout timeout)
     {
         var settings = options.Value;
-        var signature = WebHookSigner.Sign(secrets, messageId,
-            now.ToUnixTimeSeconds(), body.Span);
+        var seconds = now.ToUnixTimeSeconds();
+        var signature = WebHookSigner.Sign(secrets, messageId, seconds, body.Span);
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
             Content = new ReadOnlyMemoryContent(body),
@@ -52,7 +52,7 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
         var headers = request.Headers;
         headers.TryAddWithoutValidation(WebHookHeaders.Id, messageId);
-        headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, TimestampText(seconds));
         headers.TryAddWithoutValidation(WebHookHeaders.Signature, signature);
         headers.TryAddWithoutValidation(WebHookHeaders.Attempt, AttemptText(attempt));
         headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
@@ -98,6 +98,26 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         (uint)attempt < (uint)AttemptTexts.Length ? AttemptTexts[attempt] : attempt.ToString(CultureInfo.InvariantCulture);
 
     private const string ContentType = "application/json; charset=utf-8";
+
+    // Every attempt within the same second sends the same timestamp text: made once per second, not per request.
+    private sealed class Timestamp(long seconds)
+    {
+        public readonly long Seconds = seconds;
+        public readonly string Text = seconds.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private Timestamp? _timestamp;
+
+    private string TimestampText(long seconds)
+    {
+        var cached = Volatile.Read(ref _timestamp); // one reference, replaced whole: never a torn pair
+        if (cached is null || cached.Seconds != seconds)
+        {
+            cached = new Timestamp(seconds);
+            Volatile.Write(ref _timestamp, cached);
+        }
+        return cached.Text;
+    }
 
     internal static WebHookAttemptOutcome Classify(int status) => status switch
     {
