@@ -46,13 +46,13 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private readonly int _leasePrefix = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue);
 
     // A message's fields kept in place: a WebHookMessage is made only when one is handed out (a lease, a read).
-    private sealed class MessageState(string id, string eventType, DateTimeOffset timestamp, byte[] body, long sequence,
+    private sealed class MessageState(string id, string eventType, DateTimeOffset timestamp, ReadOnlyMemory<byte> body, long sequence,
         string? idempotencyKey)
     {
         public readonly string Id = id;
         public readonly string EventType = eventType;
         public readonly DateTimeOffset Timestamp = timestamp;
-        public readonly byte[] Body = body;
+        public readonly ReadOnlyMemory<byte> Body = body;
         public readonly long Sequence = sequence;
         public readonly string? IdempotencyKey = idempotencyKey;
 
@@ -250,12 +250,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 throw new InvalidOperationException("A message with this id is already stored.");
             }
 
-            // The body is kept until the message is forgotten, long after young garbage collections: it goes straight
-            // to the pinned object heap, which collections never copy, instead of being copied twice on promotion.
-            var source = draft.Message.Body.Span;
-            var body = GC.AllocateUninitializedArray<byte>(source.Length, pinned: true);
-            source.CopyTo(body);
             var message = draft.Message;
+            var body = message.Body;
             var messageState = new MessageState(message.Id, message.EventType, message.Timestamp, body, ++_nextSequence, draft.IdempotencyKey);
             _messages.Add(message.Id, messageState);
             var count = 0;
