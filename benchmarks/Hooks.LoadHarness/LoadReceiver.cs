@@ -22,6 +22,11 @@ public sealed class LoadReceiver : IAsyncDisposable
     /// <summary>Distinct connections seen since the last <see cref="Expect"/>.</summary>
     public int Connections => _connections.Count;
     private long _target = long.MaxValue;
+    private long _lastArrival;
+    private long _longestGap;
+
+    /// <summary>The longest pause between two arrivals since the last <see cref="Expect"/> (a stalled sender shows here).</summary>
+    public TimeSpan LongestGap => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _longestGap));
     private TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private LoadReceiver(WebApplication app) => _app = app;
@@ -39,6 +44,12 @@ public sealed class LoadReceiver : IAsyncDisposable
         var buffer = new byte[16 * 1024];
         app.Run(async ctx =>
         {
+            var arrival = System.Diagnostics.Stopwatch.GetTimestamp();
+            var previous = Interlocked.Exchange(ref receiver._lastArrival, arrival);
+            if (previous != 0 && arrival - previous > Interlocked.Read(ref receiver._longestGap))
+            {
+                Interlocked.Exchange(ref receiver._longestGap, arrival - previous);
+            }
             var inFlight = Interlocked.Increment(ref receiver._inFlight);
             Interlocked.Add(ref receiver._inFlightSum, inFlight);
             var body = ctx.Request.Body;
@@ -75,6 +86,8 @@ public sealed class LoadReceiver : IAsyncDisposable
         _reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Exchange(ref _count, 0);
         Interlocked.Exchange(ref _inFlightSum, 0);
+        Interlocked.Exchange(ref _lastArrival, 0);
+        Interlocked.Exchange(ref _longestGap, 0);
         _connections.Clear();
         Interlocked.Exchange(ref _target, target);
         return _reached.Task;

@@ -38,13 +38,19 @@ internal sealed class WebHookDeliveryService : BackgroundService
     // attempt queues its result and, unless another worker is already writing, writes everything queued.
     private const int RecordBatchSize = 256;
     private readonly ConcurrentQueue<WebHookAttemptResult> _results = new();
+    // One writer at a time (_recording), so one list serves every batch: results mostly arrive one by one, and a new
+    // list per write would cost an allocation per delivery.
+    private readonly List<WebHookAttemptResult> _batch = new(RecordBatchSize);
     private int _recording;
     // When the loop's timer will next ring (UTC ticks); a recorded retry due earlier rings the loop.
     private long _wakeAtTicks = long.MaxValue;
     private int _refilling;
     private int _queued;
-    // Set when a refill found nothing more due; cleared by the loop whenever it is woken (a publish, a timer).
-    private volatile bool _refillDrained;
+    // How many times the loop has woken (a publish, a timer), and the wake count a worker's refill started under when
+    // it found nothing more due: workers stop refilling until the loop wakes again. A worker whose refill overlapped a
+    // wake rings the loop, since the loop's own refill found that worker's refill running and left the work to it.
+    private int _wakes;
+    private int _drainedAtWake = -1;
 
     public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, TimeProvider time,
         IOptions<WebHookProducerOptions> options, ILogger<WebHookDeliveryService> logger)
@@ -117,7 +123,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 try
                 {
                     _signal.Reset();
-                    _refillDrained = false;
+                    Interlocked.Increment(ref _wakes);
                     // Awake: any recorded retry must ring until the timer is armed again.
                     Volatile.Write(ref _wakeAtTicks, long.MaxValue);
                     var now = _time.GetUtcNow();
@@ -173,10 +179,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 return Refill.Busy;
             }
             var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
-            foreach (var lease in leases)
+            for (var i = 0; i < leases.Count; i++)
             {
                 Interlocked.Increment(ref _queued);
-                _queue.Writer.TryWrite(lease);
+                _queue.Writer.TryWrite(leases[i]);
             }
             return leases.Count == want ? Refill.More : Refill.Drained;
         }
@@ -224,20 +230,44 @@ internal sealed class WebHookDeliveryService : BackgroundService
                     lease = await reader.ReadAsync(stoppingToken).ConfigureAwait(false);
                 }
                 // Our own count: the channel's walks its queue's segments, under a lock when there are several.
-                if (Interlocked.Decrement(ref _queued) < _refillBelow && !_refillDrained)
+                var wakes = Volatile.Read(ref _wakes);
+                if (Interlocked.Decrement(ref _queued) < _refillBelow && Volatile.Read(ref _drainedAtWake) != wakes)
                 {
                     try
                     {
                         // Inline: no hop to the loop. When the store had nothing more, leave it to the loop's
                         // signal and timer instead of asking the store after every delivery.
-                        _refillDrained = await RefillAsync(stoppingToken).ConfigureAwait(false) == Refill.Drained;
+                        if (await RefillAsync(stoppingToken).ConfigureAwait(false) == Refill.Drained)
+                        {
+                            Volatile.Write(ref _drainedAtWake, wakes);
+                            if (Volatile.Read(ref _wakes) != wakes)
+                            {
+                                _signal.Notify(); // woken meanwhile: what woke it may have come after this refill looked
+                            }
+                        }
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
                         _signal.Notify(); // the loop retries and logs
                     }
                 }
-                await DeliverAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
+                // The per-subscription limit only binds when it is below the global one. A lease over the limit waits
+                // in its subscription's slot, not in a worker: the worker moves on, and whoever finishes an attempt to
+                // that subscription takes the waiting lease next. Inline rather than a method of its own: one
+                // async layer less per delivery.
+                SubscriptionSlot? slot = null;
+                if (_gatePerSubscription && !TryEnterSlot(lease, out slot))
+                {
+                    continue;
+                }
+                while (true)
+                {
+                    await AttemptAndRecordAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
+                    if (slot is null || !TryTakeWaiting(slot, out lease!))
+                    {
+                        break;
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -248,28 +278,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
     }
 
-    // Pooled state machines: one worker runs one attempt after another, so their boxes are reused, not reallocated.
+    // Pooled state machine: it completes asynchronously on every delivery (the HTTP call), and a worker runs one
+    // attempt after another, so its box is reused rather than allocated per delivery.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask DeliverAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
-    {
-        // The per-subscription limit only binds when it is below the global one. A lease over the limit waits in its
-        // subscription's slot, not in a worker: the worker moves on, and whoever finishes an attempt to that
-        // subscription takes the waiting lease next.
-        SubscriptionSlot? slot = null;
-        if (_gatePerSubscription && !TryEnterSlot(lease, out slot))
-        {
-            return;
-        }
-        while (true)
-        {
-            await AttemptAndRecordAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
-            if (slot is null || !TryTakeWaiting(slot, out lease!))
-            {
-                return;
-            }
-        }
-    }
-
     private async ValueTask AttemptAndRecordAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
     {
         try
@@ -343,7 +354,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
         {
             try
             {
-                var batch = new List<WebHookAttemptResult>(Math.Min(RecordBatchSize, 16));
+                var batch = _batch;
                 while (batch.Count < RecordBatchSize && _results.TryDequeue(out var result))
                 {
                     batch.Add(result);
@@ -352,6 +363,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
             }
             finally
             {
+                _batch.Clear(); // the store is done with it; hold no results
+
                 Volatile.Write(ref _recording, 0);
             }
         }

@@ -40,28 +40,22 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         WebHookSecret[] secrets, int attempt, DateTimeOffset now, WebHookAttemptTimeout timeout)
     {
         var settings = options.Value;
-        var signature = WebHookSigner.Sign(secrets, messageId,
-            now.ToUnixTimeSeconds(), body.Span);
+        var seconds = now.ToUnixTimeSeconds();
+        var signature = WebHookSigner.Sign(secrets, messageId, seconds, body.Span);
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
             Content = new ReadOnlyMemoryContent(body),
             Version = HttpVersion.Version11,
         };
-        // Typed values per request: raw values are parsed under a lock when the request is written.
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json", "utf-8");
+        // Plain strings: a header added without validation is stored as the string itself and written as is; a typed
+        // value costs its objects, a per-header lock and a ToString when the request is written.
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
         var headers = request.Headers;
         headers.TryAddWithoutValidation(WebHookHeaders.Id, messageId);
-        headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, TimestampText(seconds));
         headers.TryAddWithoutValidation(WebHookHeaders.Signature, signature);
         headers.TryAddWithoutValidation(WebHookHeaders.Attempt, AttemptText(attempt));
-        if (UserAgent(settings.UserAgent) is { } product)
-        {
-            headers.UserAgent.Add(product);
-        }
-        else
-        {
-            headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
-        }
+        headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
 
         var client = _invoker ??= new HttpMessageInvoker(handlerFactory.CreateHandler(HttpClientName), disposeHandler: false);
         var started = time.GetTimestamp();
@@ -72,7 +66,10 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
             using var response = await client.SendAsync(request, token).ConfigureAwait(false);
             var duration = time.GetElapsedTime(started);
             var status = (int)response.StatusCode;
-            var text = response.Content.Headers.ContentLength == 0 ? null : await ReadPrefixAsync(response.Content, token).ConfigureAwait(false);
+            // 204 and 304 have no body (RFC 9110); the handler's content for them has no length to test.
+            var text = status is 204 or 304 || response.Content.Headers.ContentLength == 0
+                ? null
+                : await ReadPrefixAsync(response.Content, token).ConfigureAwait(false);
             return new WebHookSendResult(Classify(status), status, text, RetryAfter(response, now), duration, null);
         }
         catch (OperationCanceledException) when (timeout.TimedOut)
@@ -100,21 +97,26 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
     private static string AttemptText(int attempt) =>
         (uint)attempt < (uint)AttemptTexts.Length ? AttemptTexts[attempt] : attempt.ToString(CultureInfo.InvariantCulture);
 
-    // One reference, replaced whole, so concurrent attempts never see a torn pair.
-    private sealed record ParsedUserAgent(string Text, ProductInfoHeaderValue? Value);
+    private const string ContentType = "application/json; charset=utf-8";
 
-    private ParsedUserAgent? _userAgent;
-
-    private ProductInfoHeaderValue? UserAgent(string text)
+    // Every attempt within the same second sends the same timestamp text: made once per second, not per request.
+    private sealed class Timestamp(long seconds)
     {
-        var cached = _userAgent;
-        if (cached is not null && ReferenceEquals(cached.Text, text))
+        public readonly long Seconds = seconds;
+        public readonly string Text = seconds.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private Timestamp? _timestamp;
+
+    private string TimestampText(long seconds)
+    {
+        var cached = Volatile.Read(ref _timestamp); // one reference, replaced whole: never a torn pair
+        if (cached is null || cached.Seconds != seconds)
         {
-            return cached.Value;
+            cached = new Timestamp(seconds);
+            Volatile.Write(ref _timestamp, cached);
         }
-        var parsed = ProductInfoHeaderValue.TryParse(text, out var value) ? value : null;
-        _userAgent = new ParsedUserAgent(text, parsed);
-        return parsed;
+        return cached.Text;
     }
 
     internal static WebHookAttemptOutcome Classify(int status) => status switch

@@ -51,7 +51,8 @@ public interface IWebHookStore
 
     /// <summary>
     /// Records attempts and applies their effects (delivery status and next time, subscription failing-since or
-    /// disable) and ends their leases. Results whose lease token is stale are ignored.
+    /// disable) and ends their leases. Results whose lease token is stale are ignored. The list belongs to the caller,
+    /// which reuses it once the call completes: read it during the call, do not keep it.
     /// </summary>
     ValueTask RecordAttemptsAsync(IReadOnlyList<WebHookAttemptResult> results, CancellationToken cancellationToken = default);
 

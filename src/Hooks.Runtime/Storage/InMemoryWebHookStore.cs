@@ -45,10 +45,19 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private long _leaseCounter;
     private readonly int _leasePrefix = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue);
 
-    private sealed class MessageState(WebHookMessage message, string? idempotencyKey)
+    // A message's fields kept in place: a WebHookMessage is made only when one is handed out (a lease, a read).
+    private sealed class MessageState(string id, string eventType, DateTimeOffset timestamp, ReadOnlyMemory<byte> body, long sequence,
+        string? idempotencyKey)
     {
-        public readonly WebHookMessage Message = message;
+        public readonly string Id = id;
+        public readonly string EventType = eventType;
+        public readonly DateTimeOffset Timestamp = timestamp;
+        public readonly ReadOnlyMemory<byte> Body = body;
+        public readonly long Sequence = sequence;
         public readonly string? IdempotencyKey = idempotencyKey;
+
+        public WebHookMessage ToMessage() => new() { Id = Id, EventType = EventType, Timestamp = Timestamp, Body = Body, Sequence = Sequence };
+
         public DeliveryState? First;        // most messages go to one subscription or a few:
         public List<DeliveryState>? More;   // no list for the first
 
@@ -77,14 +86,62 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         }
     }
 
-    private sealed class DeliveryState(WebHookDelivery delivery, WebHookMessage message)
+    // A delivery's fields kept in place: a WebHookDelivery is made only when one is handed out (a lease, a listing),
+    // so recording an attempt copies nothing, and each stored delivery is one object (two with several attempts).
+    private sealed class DeliveryState(long id, string subscriptionId, MessageState message, DateTimeOffset nextAttemptAt)
     {
-        public WebHookDelivery Delivery = delivery;
-        public readonly WebHookMessage Message = message;
-        public WebHookAttempt[]? Attempts;
+        public readonly long Id = id;
+        public readonly string SubscriptionId = subscriptionId;
+        public readonly MessageState Message = message;
+        public WebHookDeliveryStatus Status;
+        public int AttemptCount;
+        public DateTimeOffset NextAttemptAt = nextAttemptAt;
+        public DateTimeOffset? LastAttemptAt;
+        public WebHookAttempt? FirstAttempt;    // most deliveries take one attempt:
+        public WebHookAttempt[]? LaterAttempts; // no array for the first
         public Guid LeaseToken;
         public DateTimeOffset LeaseExpiresAt;
         public int Version;
+
+        public WebHookDelivery ToDelivery() => new()
+        {
+            Id = Id,
+            MessageId = Message.Id,
+            SubscriptionId = SubscriptionId,
+            EventType = Message.EventType,
+            Status = Status,
+            Attempts = AttemptCount,
+            NextAttemptAt = NextAttemptAt,
+            CreatedAt = Message.Timestamp,
+            LastAttemptAt = LastAttemptAt,
+        };
+
+        public void AddAttempt(WebHookAttempt attempt)
+        {
+            if (FirstAttempt is null)
+            {
+                FirstAttempt = attempt;
+                return;
+            }
+            // Attempts per delivery are few (the schedule's length): an array grown by one costs less than a list.
+            var later = LaterAttempts ?? [];
+            Array.Resize(ref later, later.Length + 1);
+            later[^1] = attempt;
+            LaterAttempts = later;
+        }
+
+        public WebHookAttempt[] AttemptList()
+        {
+            if (FirstAttempt is null)
+            {
+                return [];
+            }
+            var later = LaterAttempts ?? [];
+            var all = new WebHookAttempt[1 + later.Length];
+            all[0] = FirstAttempt;
+            later.CopyTo(all, 1);
+            return all;
+        }
     }
 
     /// <inheritdoc />
@@ -148,9 +205,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     {
                         continue;
                     }
-                    if (state.Delivery.Status == WebHookDeliveryStatus.Pending)
+                    if (state.Status == WebHookDeliveryStatus.Pending)
                     {
-                        Enqueue(state, Max(state.Delivery.NextAttemptAt, state.LeaseExpiresAt));
+                        Enqueue(state, Max(state.NextAttemptAt, state.LeaseExpiresAt));
                     }
                 }
             }
@@ -193,8 +250,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 throw new InvalidOperationException("A message with this id is already stored.");
             }
 
-            var message = draft.Message with { Sequence = ++_nextSequence };
-            var messageState = new MessageState(message, draft.IdempotencyKey);
+            var message = draft.Message;
+            var body = message.Body;
+            var messageState = new MessageState(message.Id, message.EventType, message.Timestamp, body, ++_nextSequence, draft.IdempotencyKey);
             _messages.Add(message.Id, messageState);
             var count = 0;
             if (draft.SubscriptionId is { } only)
@@ -232,7 +290,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     {
         lock (_gate)
         {
-            return ValueTask.FromResult(_messages.GetValueOrDefault(id)?.Message);
+            return ValueTask.FromResult(_messages.GetValueOrDefault(id)?.ToMessage());
         }
     }
 
@@ -242,23 +300,23 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         lock (_gate)
         {
-            var list = new List<WebHookMessage>();
+            var found = new List<MessageState>();
             foreach (var id in DeliveriesOf(subscriptionId))
             {
                 if (!_deliveries.TryGetValue(id, out var delivery))
                 {
                     continue;
                 }
-                var message = delivery.Message;
-                if (message.Sequence > afterSequence)
+                if (delivery.Message.Sequence > afterSequence)
                 {
-                    list.Add(message);
+                    found.Add(delivery.Message);
                 }
             }
-            list.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
-            if (list.Count > limit)
+            found.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            var list = new List<WebHookMessage>(Math.Min(limit, found.Count));
+            for (var i = 0; i < found.Count && i < limit; i++)
             {
-                list.RemoveRange(limit, list.Count - limit);
+                list.Add(found[i].ToMessage());
             }
             return ValueTask.FromResult<IReadOnlyList<WebHookMessage>>(list);
         }
@@ -275,9 +333,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             {
                 _leaseExpiries.Dequeue();
                 if (_deliveries.TryGetValue(leased.Id, out var expired) && expired.LeaseToken == leased.Token &&
-                    expired.Delivery.Status == WebHookDeliveryStatus.Pending)
+                    expired.Status == WebHookDeliveryStatus.Pending)
                 {
-                    Enqueue(expired, expired.Delivery.NextAttemptAt);
+                    Enqueue(expired, expired.NextAttemptAt);
                 }
             }
             List<WebHookLease>? leases = null;
@@ -285,7 +343,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             {
                 _due.Dequeue();
                 if (!_deliveries.TryGetValue(entry.Id, out var state) || state.Version != entry.Version ||
-                    state.Delivery.Status != WebHookDeliveryStatus.Pending)
+                    state.Status != WebHookDeliveryStatus.Pending)
                 {
                     continue;
                 }
@@ -294,7 +352,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     Enqueue(state, state.LeaseExpiresAt);
                     continue;
                 }
-                if (!_subscriptions.TryGetValue(state.Delivery.SubscriptionId, out var subscription) ||
+                if (!_subscriptions.TryGetValue(state.SubscriptionId, out var subscription) ||
                     subscription.Status != WebHookSubscriptionStatus.Enabled)
                 {
                     // Dropped until the subscription is enabled again (UpdateSubscriptionAsync re-queues it).
@@ -303,8 +361,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 state.LeaseToken = NewLeaseToken();
                 state.LeaseExpiresAt = now + leaseDuration;
                 // Tracked apart from the due queue, which so holds only waiting deliveries and stays small.
-                _leaseExpiries.Enqueue((state.Delivery.Id, state.LeaseToken), state.LeaseExpiresAt);
-                (leases ??= new List<WebHookLease>(Math.Min(limit, _due.Count + 1))).Add(new WebHookLease(state.Delivery, state.Message, subscription,
+                _leaseExpiries.Enqueue((state.Id, state.LeaseToken), state.LeaseExpiresAt);
+                (leases ??= new List<WebHookLease>(Math.Min(limit, _due.Count + 1))).Add(new WebHookLease(state.ToDelivery(), state.Message.ToMessage(), subscription,
                     state.LeaseToken, state.LeaseExpiresAt));
             }
             return ValueTask.FromResult<IReadOnlyList<WebHookLease>>(leases ?? (IReadOnlyList<WebHookLease>)[]);
@@ -317,27 +375,24 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         ArgumentNullException.ThrowIfNull(results);
         lock (_gate)
         {
-            foreach (var result in results)
+            for (var i = 0; i < results.Count; i++)
             {
+                var result = results[i];
                 if (!_deliveries.TryGetValue(result.Lease.DeliveryId, out var state) || state.LeaseToken != result.Lease.LeaseToken)
                 {
                     continue;
                 }
                 var attempt = result.Attempt;
-                // Attempts per delivery are few (the schedule's length): an array grown by one costs less than a list.
-                var attempts = state.Attempts ?? [];
-                Array.Resize(ref attempts, attempts.Length + 1);
-                attempts[^1] = attempt;
-                state.Attempts = attempts;
+                state.AddAttempt(attempt);
                 state.LeaseToken = Guid.Empty;
                 state.LeaseExpiresAt = default;
-                state.Delivery = state.Delivery with
+                state.Status = result.NewStatus;
+                state.AttemptCount++;
+                state.LastAttemptAt = attempt.StartedAt;
+                if (result.NewStatus == WebHookDeliveryStatus.Pending)
                 {
-                    Status = result.NewStatus,
-                    Attempts = state.Delivery.Attempts + 1,
-                    LastAttemptAt = attempt.StartedAt,
-                    NextAttemptAt = result.NewStatus == WebHookDeliveryStatus.Pending ? result.NextAttemptAt : state.Delivery.NextAttemptAt,
-                };
+                    state.NextAttemptAt = result.NextAttemptAt;
+                }
                 if (result.NewStatus == WebHookDeliveryStatus.Pending)
                 {
                     Enqueue(state, result.NextAttemptAt);
@@ -347,7 +402,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     state.Version++;
                 }
 
-                if (_subscriptions.TryGetValue(state.Delivery.SubscriptionId, out var subscription))
+                if (_subscriptions.TryGetValue(state.SubscriptionId, out var subscription))
                 {
                     var updated = subscription;
                     if (attempt.Outcome == WebHookAttemptOutcome.Succeeded)
@@ -392,7 +447,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 {
                     state.LeaseToken = Guid.Empty;
                     state.LeaseExpiresAt = default;
-                    Enqueue(state, state.Delivery.NextAttemptAt);
+                    Enqueue(state, state.NextAttemptAt);
                 }
             }
             return ValueTask.CompletedTask;
@@ -413,12 +468,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 {
                     continue;
                 }
-                var delivery = found.Delivery;
-                if ((query.Before is null || delivery.Id < query.Before) &&
-                    (query.Status is null || delivery.Status == query.Status) &&
-                    (query.MessageId is null || delivery.MessageId == query.MessageId))
+                if ((query.Before is null || found.Id < query.Before) &&
+                    (query.Status is null || found.Status == query.Status) &&
+                    (query.MessageId is null || found.Message.Id == query.MessageId))
                 {
-                    list.Add(delivery);
+                    list.Add(found.ToDelivery());
                 }
             }
             return ValueTask.FromResult<IReadOnlyList<WebHookDelivery>>(list);
@@ -430,12 +484,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     {
         lock (_gate)
         {
-            if (!_deliveries.TryGetValue(deliveryId, out var state) || state.Delivery.SubscriptionId != subscriptionId ||
-                state.Attempts is not { } attempts)
+            if (!_deliveries.TryGetValue(deliveryId, out var state) || state.SubscriptionId != subscriptionId)
             {
                 return ValueTask.FromResult<IReadOnlyList<WebHookAttempt>>([]);
             }
-            return ValueTask.FromResult<IReadOnlyList<WebHookAttempt>>([.. attempts]);
+            return ValueTask.FromResult<IReadOnlyList<WebHookAttempt>>(state.AttemptList());
         }
     }
 
@@ -452,7 +505,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             var ids = DeliveriesOf(subscriptionId);
             for (var i = ids.Count - 1; i >= 0; i--)
             {
-                if (_deliveries.TryGetValue(ids[i], out var state) && state.Delivery.MessageId == messageId)
+                if (_deliveries.TryGetValue(ids[i], out var state) && state.Message.Id == messageId)
                 {
                     MakeDue(state, now);
                     return ValueTask.FromResult(true);
@@ -475,7 +528,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 {
                     continue;
                 }
-                if (state.Delivery.Status == WebHookDeliveryStatus.Failed && state.Delivery.CreatedAt >= since)
+                if (state.Status == WebHookDeliveryStatus.Failed && state.Message.Timestamp >= since)
                 {
                     MakeDue(state, now);
                     count++;
@@ -493,8 +546,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             long count = 0;
             foreach (var state in _deliveries.Values)
             {
-                if (state.Delivery.Status == WebHookDeliveryStatus.Pending && state.Delivery.NextAttemptAt <= now &&
-                    _subscriptions.TryGetValue(state.Delivery.SubscriptionId, out var s) && s.Status == WebHookSubscriptionStatus.Enabled)
+                if (state.Status == WebHookDeliveryStatus.Pending && state.NextAttemptAt <= now &&
+                    _subscriptions.TryGetValue(state.SubscriptionId, out var s) && s.Status == WebHookSubscriptionStatus.Enabled)
                 {
                     count++;
                 }
@@ -513,8 +566,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             while (_due.TryPeek(out var entry, out var dueAt))
             {
                 if (_deliveries.TryGetValue(entry.Id, out var state) && state.Version == entry.Version &&
-                    state.Delivery.Status == WebHookDeliveryStatus.Pending &&
-                    _subscriptions.TryGetValue(state.Delivery.SubscriptionId, out var subscription) &&
+                    state.Status == WebHookDeliveryStatus.Pending &&
+                    _subscriptions.TryGetValue(state.SubscriptionId, out var subscription) &&
                     subscription.Status == WebHookSubscriptionStatus.Enabled)
                 {
                     next = dueAt;
@@ -542,20 +595,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
 
     private void AddDelivery(MessageState messageState, string subscriptionId, DateTimeOffset dueAt)
     {
-        var message = messageState.Message;
-        var state = new DeliveryState(new WebHookDelivery
-        {
-            Id = ++_nextDeliveryId,
-            MessageId = message.Id,
-            SubscriptionId = subscriptionId,
-            EventType = message.EventType,
-            Status = WebHookDeliveryStatus.Pending,
-            NextAttemptAt = dueAt,
-            CreatedAt = message.Timestamp,
-        }, message);
-        _deliveries.Add(state.Delivery.Id, state);
+        var message = messageState;
+        var state = new DeliveryState(++_nextDeliveryId, subscriptionId, message, dueAt);
+        _deliveries.Add(state.Id, state);
         messageState.Add(state);
-        AddTo(_deliveriesBySubscription, subscriptionId, state.Delivery.Id);
+        AddTo(_deliveriesBySubscription, subscriptionId, state.Id);
         Enqueue(state, dueAt);
     }
 
@@ -568,14 +612,14 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 return; // still being delivered; evicting resumes once it finishes and more messages arrive
             }
             _messageOrder.Dequeue();
-            _messages.Remove(oldest.Message.Id);
+            _messages.Remove(oldest.Id);
             if (oldest.IdempotencyKey is { } key)
             {
                 _idempotency.Remove(key);
             }
             foreach (var d in oldest.All())
             {
-                if (_deliveries.Remove(d.Delivery.Id))
+                if (_deliveries.Remove(d.Id))
                 {
                     _evictedSinceCompaction++;
                 }
@@ -593,11 +637,12 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     }
 
     private bool IsPending(DeliveryState? state) =>
-        state is not null && state.Delivery.Status == WebHookDeliveryStatus.Pending && _deliveries.ContainsKey(state.Delivery.Id);
+        state is not null && state.Status == WebHookDeliveryStatus.Pending && _deliveries.ContainsKey(state.Id);
 
     private void MakeDue(DeliveryState state, DateTimeOffset now)
     {
-        state.Delivery = state.Delivery with { Status = WebHookDeliveryStatus.Pending, NextAttemptAt = now };
+        state.Status = WebHookDeliveryStatus.Pending;
+        state.NextAttemptAt = now;
         // A running lease keeps its token: its result still counts, and the new due entry waits for it to expire.
         Enqueue(state, Max(now, state.LeaseExpiresAt));
     }
@@ -605,7 +650,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private void Enqueue(DeliveryState state, DateTimeOffset dueAt)
     {
         state.Version++;
-        _due.Enqueue((state.Delivery.Id, state.Version), dueAt);
+        _due.Enqueue((state.Id, state.Version), dueAt);
     }
 
     private List<long> DeliveriesOf(string subscriptionId) =>
