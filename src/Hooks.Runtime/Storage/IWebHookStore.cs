@@ -68,6 +68,8 @@ public interface IWebHookStore
     /// <summary>
     /// Makes the subscription's delivery of a message pending and due at <paramref name="now"/> (creating it when the
     /// message never went to the subscription); returns <c>false</c> when the message or subscription is unknown.
+    /// When an attempt of that delivery is running under a lease, its result is still recorded and one more attempt
+    /// becomes due as soon as it is (or when the lease expires, if it never is).
     /// </summary>
     ValueTask<bool> RedeliverAsync(string subscriptionId, string messageId, DateTimeOffset now, CancellationToken cancellationToken = default);
 

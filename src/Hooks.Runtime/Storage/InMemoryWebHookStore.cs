@@ -101,6 +101,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         public WebHookAttempt[]? LaterAttempts; // no array for the first
         public Guid LeaseToken;
         public DateTimeOffset LeaseExpiresAt;
+        public bool DueAgainAfterLease;         // redelivery asked for while an attempt was running
         public int Version;
 
         public WebHookDelivery ToDelivery() => new()
@@ -359,6 +360,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     continue;
                 }
                 state.LeaseToken = NewLeaseToken();
+                state.DueAgainAfterLease = false; // this lease is the attempt a pending redelivery asked for
                 state.LeaseExpiresAt = now + leaseDuration;
                 // Tracked apart from the due queue, which so holds only waiting deliveries and stays small.
                 _leaseExpiries.Enqueue((state.Id, state.LeaseToken), state.LeaseExpiresAt);
@@ -389,12 +391,18 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 state.Status = result.NewStatus;
                 state.AttemptCount++;
                 state.LastAttemptAt = attempt.StartedAt;
-                if (result.NewStatus == WebHookDeliveryStatus.Pending)
+                if (state.DueAgainAfterLease)
+                {
+                    // A redelivery arrived while this attempt ran: whatever it achieved, one more attempt is due now.
+                    state.DueAgainAfterLease = false;
+                    var end = attempt.StartedAt + attempt.Duration;
+                    state.Status = WebHookDeliveryStatus.Pending;
+                    state.NextAttemptAt = end;
+                    Enqueue(state, end);
+                }
+                else if (result.NewStatus == WebHookDeliveryStatus.Pending)
                 {
                     state.NextAttemptAt = result.NextAttemptAt;
-                }
-                if (result.NewStatus == WebHookDeliveryStatus.Pending)
-                {
                     Enqueue(state, result.NextAttemptAt);
                 }
                 else
@@ -643,7 +651,12 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     {
         state.Status = WebHookDeliveryStatus.Pending;
         state.NextAttemptAt = now;
-        // A running lease keeps its token: its result still counts, and the new due entry waits for it to expire.
+        // A running lease keeps its token: its result still counts, and one more attempt follows when it is
+        // recorded. Should the result never come (the dispatcher died), the lease's expiry makes it due anyway.
+        if (state.LeaseToken != Guid.Empty && state.LeaseExpiresAt > now)
+        {
+            state.DueAgainAfterLease = true;
+        }
         Enqueue(state, Max(now, state.LeaseExpiresAt));
     }
 

@@ -194,6 +194,28 @@ public sealed class InMemoryWebHookStoreTests
     }
 
     [Fact]
+    public async Task Redelivery_during_a_running_attempt_follows_it_once_recorded()
+    {
+        var store = new InMemoryWebHookStore();
+        await store.CreateSubscriptionAsync(Subscription("sub_a"));
+        var message = await store.AppendMessageAsync(Draft());
+        var running = Assert.Single(await store.LeaseDueAsync(T0, 10, TimeSpan.FromMinutes(2)));
+
+        // The owner asks for a redelivery while the first attempt is still out.
+        Assert.True(await store.RedeliverAsync("sub_a", message.MessageId, T0));
+        Assert.Empty(await store.LeaseDueAsync(T0, 10, TimeSpan.FromMinutes(2)));
+        await store.RecordAttemptsAsync([Result(running, WebHookDeliveryStatus.Succeeded, outcome: WebHookAttemptOutcome.Succeeded)]);
+
+        // The first attempt counts, and one more is due now rather than at the old lease's expiry.
+        var again = Assert.Single(await store.LeaseDueAsync(T0, 10, TimeSpan.FromMinutes(2)));
+        Assert.Equal(message.MessageId, again.Message.Id);
+        Assert.Equal(1, again.Delivery.Attempts);
+        await store.RecordAttemptsAsync([Result(again, WebHookDeliveryStatus.Succeeded, outcome: WebHookAttemptOutcome.Succeeded)]);
+        Assert.Empty(await store.LeaseDueAsync(T0.AddMinutes(5), 10, TimeSpan.FromMinutes(2)));
+        Assert.Equal(2, (await store.ListAttemptsAsync("sub_a", again.Delivery.Id)).Count);
+    }
+
+    [Fact]
     public async Task Deleting_a_subscription_drops_its_deliveries()
     {
         var store = new InMemoryWebHookStore();
