@@ -460,12 +460,12 @@ internal sealed class WebHookDeliveryService : BackgroundService
             Log.SubscriptionDisabled(_logger, subscription.Id, disable);
         }
 
-        var outcomeTag = new KeyValuePair<string, object?>("webhook.outcome", OutcomeName(sent.Outcome));
+        var outcomeTag = new KeyValuePair<string, object?>("webhook.outcome", WebHookAttemptOutcomeNames.Of(sent.Outcome));
         WebHookDiagnostics.Attempts.Add(1, outcomeTag);
         WebHookDiagnostics.AttemptDuration.Record(sent.Duration.TotalSeconds, outcomeTag);
         if (activity is not null)
         {
-            activity.SetTag("webhook.outcome", OutcomeName(sent.Outcome));
+            activity.SetTag("webhook.outcome", WebHookAttemptOutcomeNames.Of(sent.Outcome));
             if (sent.StatusCode is { } code)
             {
                 activity.SetTag("http.response.status_code", code);
@@ -494,17 +494,4 @@ internal sealed class WebHookDeliveryService : BackgroundService
             DisableSubscriptionReason = disable,
         };
     }
-
-    private static string OutcomeName(WebHookAttemptOutcome outcome) => outcome switch
-    {
-        WebHookAttemptOutcome.Succeeded => "succeeded",
-        WebHookAttemptOutcome.HttpError => "http_error",
-        WebHookAttemptOutcome.Redirect => "redirect",
-        WebHookAttemptOutcome.Gone => "gone",
-        WebHookAttemptOutcome.BackOff => "back_off",
-        WebHookAttemptOutcome.Timeout => "timeout",
-        WebHookAttemptOutcome.ConnectionError => "connection_error",
-        WebHookAttemptOutcome.AddressRefused => "address_refused",
-        _ => "unknown",
-    };
 }

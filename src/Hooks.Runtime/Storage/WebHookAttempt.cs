@@ -62,6 +62,24 @@ public enum WebHookAttemptOutcome
     AddressRefused,
 }
 
+/// <summary>The wire names of <see cref="WebHookAttemptOutcome"/>, as the management API and telemetry show them.</summary>
+public static class WebHookAttemptOutcomeNames
+{
+    /// <summary>The snake_case name of an outcome, such as <c>http_error</c>.</summary>
+    public static string Of(WebHookAttemptOutcome outcome) => outcome switch
+    {
+        WebHookAttemptOutcome.Succeeded => "succeeded",
+        WebHookAttemptOutcome.HttpError => "http_error",
+        WebHookAttemptOutcome.Redirect => "redirect",
+        WebHookAttemptOutcome.Gone => "gone",
+        WebHookAttemptOutcome.BackOff => "back_off",
+        WebHookAttemptOutcome.Timeout => "timeout",
+        WebHookAttemptOutcome.ConnectionError => "connection_error",
+        WebHookAttemptOutcome.AddressRefused => "address_refused",
+        _ => "unknown",
+    };
+}
+
 /// <summary>The result of one attempt, recorded with its effect on the delivery and the subscription.</summary>
 public sealed record WebHookAttemptResult
 {

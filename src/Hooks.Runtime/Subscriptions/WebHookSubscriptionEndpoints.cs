@@ -312,7 +312,7 @@ public static class WebHookSubscriptionEndpoints
             Number = a.Number,
             StartedAt = a.StartedAt,
             DurationMs = a.Duration.TotalMilliseconds,
-            Outcome = Name(a.Outcome),
+            Outcome = WebHookAttemptOutcomeNames.Of(a.Outcome),
             StatusCode = a.StatusCode,
             ResponseBody = a.ResponseBody,
             Error = a.Error,
@@ -444,17 +444,5 @@ public static class WebHookSubscriptionEndpoints
         WebHookDeliveryStatus.Pending => "pending",
         WebHookDeliveryStatus.Succeeded => "succeeded",
         _ => "failed",
-    };
-
-    private static string Name(WebHookAttemptOutcome outcome) => outcome switch
-    {
-        WebHookAttemptOutcome.Succeeded => "succeeded",
-        WebHookAttemptOutcome.HttpError => "http_error",
-        WebHookAttemptOutcome.Redirect => "redirect",
-        WebHookAttemptOutcome.Gone => "gone",
-        WebHookAttemptOutcome.BackOff => "back_off",
-        WebHookAttemptOutcome.Timeout => "timeout",
-        WebHookAttemptOutcome.ConnectionError => "connection_error",
-        _ => "address_refused",
     };
 }
