@@ -2,10 +2,7 @@ using System.Net;
 using Hooks.Publishing;
 using Hooks.Storage;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Hooks.Tests.Infrastructure;
@@ -13,21 +10,20 @@ namespace Hooks.Tests.Infrastructure;
 /// <summary>A producer web app on real Kestrel with the management API mapped at /webhooks.</summary>
 public sealed class ProducerApp : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackApp _app;
 
-    private ProducerApp(WebApplication app, FakeTimeProvider time, RecordingStore store, HttpClient client)
+    private ProducerApp(LoopbackApp app, FakeTimeProvider time, RecordingStore store)
     {
         _app = app;
         Time = time;
         Store = store;
-        Client = client;
     }
 
     public FakeTimeProvider Time { get; }
 
     public RecordingStore Store { get; }
 
-    public HttpClient Client { get; }
+    public HttpClient Client => _app.Client;
 
     public IWebHookPublisher Publisher => _app.Services.GetRequiredService<IWebHookPublisher>();
 
@@ -35,34 +31,26 @@ public sealed class ProducerApp : IAsyncDisposable
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
         var store = new RecordingStore();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<TimeProvider>(time);
-        builder.Services.AddSingleton<IWebHookStore>(store);
-        builder.Services.AddWebHooks()
-            .AddEvent<OrderCreated>()
-            .AddEvent<OrderCancelled>()
-            .AddEvent<CustomerCreated>()
-            .AddProducer(o =>
+        var app = await LoopbackApp.StartAsync(
+            services =>
             {
-                o.AllowHttp = true;
-                o.RequireIntentVerification = false;
-                o.AllowedNetworks.Add(IPNetwork.Parse("127.0.0.0/8"));
-                configure?.Invoke(o);
-            });
-        var app = builder.Build();
-        app.Urls.Add("http://127.0.0.1:0");
-        app.MapWebHookSubscriptions();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var client = new HttpClient { BaseAddress = new Uri(address) };
-        return new ProducerApp(app, time, store, client);
+                services.AddSingleton<TimeProvider>(time);
+                services.AddSingleton<IWebHookStore>(store);
+                services.AddWebHooks()
+                    .AddEvent<OrderCreated>()
+                    .AddEvent<OrderCancelled>()
+                    .AddEvent<CustomerCreated>()
+                    .AddProducer(o =>
+                    {
+                        o.AllowHttp = true;
+                        o.RequireIntentVerification = false;
+                        o.AllowedNetworks.Add(IPNetwork.Parse("127.0.0.0/8"));
+                        configure?.Invoke(o);
+                    });
+            },
+            a => a.MapWebHookSubscriptions());
+        return new ProducerApp(app, time, store);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

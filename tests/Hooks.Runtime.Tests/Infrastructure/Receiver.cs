@@ -1,10 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Hooks.Tests.Infrastructure;
 
@@ -17,10 +14,8 @@ public sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, st
 /// <summary>A real Kestrel endpoint on 127.0.0.1 that records every request and answers with a settable handler.</summary>
 public sealed class Receiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly Channel<ReceivedRequest> _requests = Channel.CreateUnbounded<ReceivedRequest>();
-
-    private Receiver(WebApplication app) => _app = app;
+    private LoopbackApp _app = null!;
 
     /// <summary>Answers each request; the default answers 200.</summary>
     public Func<HttpContext, ReceivedRequest, Task> Respond { get; set; } = static (ctx, _) => { ctx.Response.StatusCode = 200; return Task.CompletedTask; };
@@ -31,12 +26,8 @@ public sealed class Receiver : IAsyncDisposable
 
     public static async Task<Receiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.Urls.Add("http://127.0.0.1:0");
-        var receiver = new Receiver(app);
-        app.Run(async ctx =>
+        var receiver = new Receiver();
+        receiver._app = await LoopbackApp.StartAsync(_ => { }, app => app.Run(async ctx =>
         {
             using var ms = new MemoryStream();
             await ctx.Request.Body.CopyToAsync(ms);
@@ -44,10 +35,8 @@ public sealed class Receiver : IAsyncDisposable
             var request = new ReceivedRequest(ctx.Request.Path, headers, ms.ToArray());
             receiver._requests.Writer.TryWrite(request);
             await receiver.Respond(ctx, request);
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver.Url = new Uri(address + "/hook");
+        }));
+        receiver.Url = new Uri(receiver._app.Address, "/hook");
         return receiver;
     }
 
@@ -60,9 +49,5 @@ public sealed class Receiver : IAsyncDisposable
 
     public bool TryTake(out ReceivedRequest? request) => _requests.Reader.TryRead(out request);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }
