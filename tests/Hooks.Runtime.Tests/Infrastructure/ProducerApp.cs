@@ -1,4 +1,3 @@
-using System.Net;
 using Hooks.Publishing;
 using Hooks.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -32,22 +31,7 @@ public sealed class ProducerApp : IAsyncDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
         var store = new RecordingStore();
         var app = await LoopbackApp.StartAsync(
-            services =>
-            {
-                services.AddSingleton<TimeProvider>(time);
-                services.AddSingleton<IWebHookStore>(store);
-                services.AddWebHooks()
-                    .AddEvent<OrderCreated>()
-                    .AddEvent<OrderCancelled>()
-                    .AddEvent<CustomerCreated>()
-                    .AddProducer(o =>
-                    {
-                        o.AllowHttp = true;
-                        o.RequireIntentVerification = false;
-                        o.AllowedNetworks.Add(IPNetwork.Parse("127.0.0.0/8"));
-                        configure?.Invoke(o);
-                    });
-            },
+            services => TestProducer.AddTestProducer(services, time, store, configure),
             a => a.MapWebHookSubscriptions());
         return new ProducerApp(app, time, store);
     }

@@ -48,6 +48,23 @@ public sealed class TestProducer : IAsyncDisposable
                 b.AddProvider(logs);
             }
         });
+        AddTestProducer(services, time, store, configure, allowLoopback);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        var producer = new TestProducer(provider, time, store);
+        foreach (var hosted in producer._hosted)
+        {
+            await hosted.StartAsync(CancellationToken.None);
+        }
+        return producer;
+    }
+
+    /// <summary>
+    /// The producer every test uses: the fake clock, the recording store, the test events, plain http, no intent
+    /// verification, and loopback opened in the SSRF guard unless <paramref name="allowLoopback"/> is false.
+    /// </summary>
+    internal static void AddTestProducer(IServiceCollection services, FakeTimeProvider time, RecordingStore store,
+        Action<WebHookProducerOptions>? configure, bool allowLoopback = true)
+    {
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<IWebHookStore>(store);
         services.AddWebHooks()
@@ -65,13 +82,6 @@ public sealed class TestProducer : IAsyncDisposable
                 }
                 configure?.Invoke(o);
             });
-        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        var producer = new TestProducer(provider, time, store);
-        foreach (var hosted in producer._hosted)
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
-        return producer;
     }
 
     /// <summary>Stores an enabled subscription to <paramref name="url"/> directly.</summary>
