@@ -211,7 +211,7 @@ async Task<(double Rate, double CpuMicroseconds)> Measure(Func<Task<double>> run
     var cpu = Process.GetCurrentProcess().TotalProcessorTime - before;
     if (Environment.GetEnvironmentVariable("HOOKS_LOAD_VERBOSE") == "1")
     {
-        Console.WriteLine($"  {ThreadPool.ThreadCount} pool threads, {receivers.Sum(r => r.Connections)} connections, {receivers.Average(r => r.AverageInFlight):0.0} requests in progress on arrival, longest gap between arrivals {receivers.Max(r => r.LongestGap).TotalMilliseconds:N0} ms, {(GC.GetTotalAllocatedBytes() - allocated) / messages:N0} B allocated per delivery, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}, GC paused {pausedNow.TotalMilliseconds:N0} of {wall.Elapsed.TotalMilliseconds:N0} ms");
+        Console.WriteLine($"  {ThreadPool.ThreadCount} pool threads, {receivers.Sum(r => r.Connections)} connections, {receivers.Average(r => r.AverageInFlight):0.0} requests in progress on arrival, longest gap between arrivals {receivers.Max(r => r.LongestGap).TotalMilliseconds:N0} ms, {(GC.GetTotalAllocatedBytes() - allocated) / messages:N0} B allocated per delivery, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}, GC paused {pausedNow.TotalMilliseconds:N0} of {wall.Elapsed.TotalMilliseconds:N0} ms, heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1_048_576:N0} MiB");
     }
     return (rate, cpu.TotalMicroseconds / messages);
 }

@@ -37,7 +37,12 @@ public static class WebHookMessageId
         {
             value = (value << 8) | b;
         }
-        return string.Create(prefix.Length + 26, (prefix, value), static (span, state) =>
+        return Format(prefix, value);
+    }
+
+    /// <summary>The id with <paramref name="prefix"/> whose 128 bits are <paramref name="value"/>.</summary>
+    internal static string Format(string prefix, UInt128 value) =>
+        string.Create(prefix.Length + 26, (prefix, value), static (span, state) =>
         {
             state.prefix.AsSpan().CopyTo(span);
             var chars = span[state.prefix.Length..];
@@ -48,5 +53,47 @@ public static class WebHookMessageId
                 v >>= 5;
             }
         });
+
+    /// <summary>
+    /// The 128 bits of an id made by <see cref="Create"/> with <paramref name="prefix"/>: <c>true</c> only when
+    /// <see cref="Format"/> gives back exactly <paramref name="id"/>, so a store may keep the bits instead of the string.
+    /// </summary>
+    internal static bool TryParse(string id, string prefix, out UInt128 value)
+    {
+        value = 0;
+        if (id.Length != prefix.Length + 26 || !id.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var chars = id.AsSpan(prefix.Length);
+        for (var i = 0; i < chars.Length; i++)
+        {
+            var digit = Digit(chars[i]);
+            // 26 chars hold 130 bits: the first may only use the low 3 (128 in all).
+            if (digit < 0 || (i == 0 && digit > 7))
+            {
+                value = 0;
+                return false;
+            }
+            value = (value << 5) | (uint)digit;
+        }
+        return true;
+    }
+
+    private static int Digit(char c) => c is >= '0' and <= 'Z' ? Digits[c - '0'] : -1;
+
+    // Indexed by char - '0' up to 'Z': the value of each alphabet char, -1 for the rest (lower case, I, L, O, U and
+    // punctuation are not produced by Format, so they never round-trip).
+    private static readonly sbyte[] Digits = BuildDigits();
+
+    private static sbyte[] BuildDigits()
+    {
+        var digits = new sbyte['Z' - '0' + 1];
+        digits.AsSpan().Fill(-1);
+        for (var i = 0; i < Alphabet.Length; i++)
+        {
+            digits[Alphabet[i] - '0'] = (sbyte)i;
+        }
+        return digits;
     }
 }

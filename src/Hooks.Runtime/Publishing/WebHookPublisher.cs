@@ -31,14 +31,33 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
             throw new ArgumentException($"An idempotency key has 1 to {MaxIdempotencyKeyLength} chars.", nameof(idempotencyKey));
         }
         var now = time.GetUtcNow();
-        var body = Serialize(message, now);
-        return AppendAsync(TEvent.EventType, body, now, idempotencyKey, subscriptionId: null, cancellationToken);
+        var (body, length) = Serialize(message, now);
+        return AppendAsync(TEvent.EventType, body.AsMemory(0, length), now, idempotencyKey, subscriptionId: null, cancellationToken, rented: body);
     }
 
     internal const int MaxIdempotencyKeyLength = 256;
 
-    /// <summary>Stores an already serialized envelope (test events go to one subscription only).</summary>
-    internal async ValueTask<PublishedMessage> AppendAsync(string eventType, byte[] body, DateTimeOffset now,
+    /// <summary>
+    /// Stores an already serialized envelope (test events go to one subscription only). The store copies the body
+    /// during the call, so a <paramref name="rented"/> array holding it goes back to the pool once the call completes.
+    /// </summary>
+    internal async ValueTask<PublishedMessage> AppendAsync(string eventType, ReadOnlyMemory<byte> body, DateTimeOffset now,
+        string? idempotencyKey, string? subscriptionId, CancellationToken cancellationToken, byte[]? rented = null)
+    {
+        try
+        {
+            return await AppendCoreAsync(eventType, body, now, idempotencyKey, subscriptionId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private async ValueTask<PublishedMessage> AppendCoreAsync(string eventType, ReadOnlyMemory<byte> body, DateTimeOffset now,
         string? idempotencyKey, string? subscriptionId, CancellationToken cancellationToken)
     {
         using var activity = WebHookDiagnostics.ActivitySource.StartActivity("webhook publish", ActivityKind.Producer);
@@ -66,7 +85,8 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
         return new PublishedMessage(result.MessageId, result.Deliveries);
     }
 
-    internal static byte[] Serialize<TEvent>(TEvent message, DateTimeOffset now) where TEvent : IWebHookEvent<TEvent>
+    // Into a pooled array: the store keeps its own copy, so a publish allocates no body of its own.
+    private static (byte[] Rented, int Length) Serialize<TEvent>(TEvent message, DateTimeOffset now) where TEvent : IWebHookEvent<TEvent>
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
@@ -75,7 +95,9 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
         try
         {
             WebHookEnvelope.Write(writer, message, now);
-            return buffer.WrittenSpan.ToArray();
+            var rented = ArrayPool<byte>.Shared.Rent(buffer.WrittenCount);
+            buffer.WrittenSpan.CopyTo(rented);
+            return (rented, buffer.WrittenCount);
         }
         finally
         {

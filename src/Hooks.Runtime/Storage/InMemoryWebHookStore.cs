@@ -1,9 +1,19 @@
+using System.Runtime.CompilerServices;
+using Hooks.Publishing;
+
 namespace Hooks.Storage;
 
 /// <summary>
 /// A store in process memory, for tests, samples and throughput measurements: nothing survives a restart. One lock
-/// guards everything; every operation is short and allocation-light.
+/// guards everything; every operation is short.
 /// </summary>
+/// <remarks>
+/// An outbox holds a backlog: every message published faster than it is delivered waits in it, so its layout is
+/// chosen for the garbage collector. Messages and deliveries are records in reference-free chunks
+/// (<see cref="InMemoryRecordTable{T}"/>), bodies are copied into shared 64 KB slabs, message ids are kept as their
+/// 128 bits, and an attempt without text is kept in its delivery's record. A pending message so costs the collector
+/// nothing to keep; objects are made when something is handed out (a lease, a listing) and die young.
+/// </remarks>
 public sealed class InMemoryWebHookStore : IWebHookStore
 {
     /// <summary>How many messages are kept by default; see <see cref="InMemoryWebHookStore(int)"/>.</summary>
@@ -27,122 +37,102 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     }
 
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<string, WebHookSubscription> _subscriptions = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, MessageState> _messages = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, DeliveryState> _deliveries = [];
-    private readonly Dictionary<string, List<long>> _deliveriesBySubscription = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, WebHookAppendResult> _idempotency = new(StringComparer.Ordinal);
-    // Retention: messages in append order with their deliveries, so the oldest finished ones can be forgotten.
-    private readonly Queue<MessageState> _messageOrder = new();
     private readonly int _maxMessages;
-    private int _evictedSinceCompaction;
+
+    // Subscriptions, by id for listing; deliveries name theirs by a small number (an index into _slots).
+    private readonly SortedDictionary<string, WebHookSubscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _slotNumbers = new(StringComparer.Ordinal);
+    private readonly List<SubscriptionSlot?> _slots = [];
+    private readonly Stack<int> _freeSlots = new();
+    // Enabled subscriptions in id order, for fan-out without walking the sorted tree on every append.
+    private (int Slot, WebHookSubscription Subscription)[] _enabled = [];
+    private bool _enabledStale;
+
+    private sealed class SubscriptionSlot(string id)
+    {
+        public readonly string Id = id;
+        public WebHookSubscription? Current;
+        public readonly List<long> Deliveries = []; // ids, oldest first (removed ones are skipped, dropped now and then)
+    }
+
+    // Event types by number (a catalog's few names).
+    private readonly Dictionary<string, int> _eventTypeNumbers = new(StringComparer.Ordinal);
+    private readonly List<string> _eventTypes = [];
+
+    // Messages by sequence; their ids as bits (ids made by WebHookMessageId) or, for any other id, as text.
+    private readonly InMemoryRecordTable<MessageRecord> _messages = new();
+    private readonly Dictionary<UInt128, long> _sequenceByIdBits = [];
+    private readonly Dictionary<string, long> _sequenceByIdText = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, string> _idTexts = [];
+    private readonly Dictionary<string, WebHookAppendResult> _idempotency = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, string> _idempotencyKeys = [];
+    // Deliveries made after the append (a redelivery to a subscription the message never went to).
+    private readonly Dictionary<long, List<long>> _laterDeliveries = [];
+    private long _nextSequence;
+
+    // Bodies, copied into slabs; a slab is dropped (never reused: a handed-out body may still point into it) once
+    // the messages in it are all forgotten.
+    private const int SlabSize = 64 * 1024 - 64;  // under the large object heap's threshold
+    private const int OwnArrayAbove = SlabSize / 4;
+    private readonly List<byte[]?> _slabs = [];
+    private readonly List<int> _slabLive = [];
+    private int _firstSlab;                        // the number of _slabs[0]
+    private int _slabUsed = SlabSize;              // bytes used in the newest slab (full: none yet)
+
+    // Deliveries by id; attempts beyond the one a record holds.
+    private readonly InMemoryRecordTable<DeliveryRecord> _deliveries = new();
+    private readonly Dictionary<long, List<WebHookAttempt>> _attemptLists = [];
+    private long _nextDeliveryId;
+
     // Due order with lazy deletion: an entry whose version no longer matches its delivery is skipped.
     private readonly PriorityQueue<(long Id, int Version), DateTimeOffset> _due = new();
     // Running leases by expiry; an entry whose token no longer matches its delivery is finished and skipped.
     private readonly PriorityQueue<(long Id, Guid Token), DateTimeOffset> _leaseExpiries = new();
-    private long _nextSequence;
-    private long _nextDeliveryId;
     private long _leaseCounter;
     private readonly int _leasePrefix = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue);
 
-    // A message's fields kept in place: a WebHookMessage is made only when one is handed out (a lease, a read).
-    private sealed class MessageState(string id, string eventType, DateTimeOffset timestamp, ReadOnlyMemory<byte> body, long sequence,
-        string? idempotencyKey)
+    // Retention: the next message to look at, and messages passed over while pending (looked at again in order).
+    private long _evictNext = 1;
+    private readonly Queue<long> _pinned = new();
+    private int _evictedSinceCompaction;
+
+    private struct MessageRecord
     {
-        public readonly string Id = id;
-        public readonly string EventType = eventType;
-        public readonly DateTimeOffset Timestamp = timestamp;
-        public readonly ReadOnlyMemory<byte> Body = body;
-        public readonly long Sequence = sequence;
-        public readonly string? IdempotencyKey = idempotencyKey;
-
-        public WebHookMessage ToMessage() => new() { Id = Id, EventType = EventType, Timestamp = Timestamp, Body = Body, Sequence = Sequence };
-
-        public DeliveryState? First;        // most messages go to one subscription or a few:
-        public List<DeliveryState>? More;   // no list for the first
-
-        public void Add(DeliveryState delivery)
-        {
-            if (First is null)
-            {
-                First = delivery;
-            }
-            else
-            {
-                (More ??= []).Add(delivery);
-            }
-        }
-
-        public IEnumerable<DeliveryState> All()
-        {
-            if (First is not null)
-            {
-                yield return First;
-            }
-            foreach (var d in More ?? [])
-            {
-                yield return d;
-            }
-        }
+        public bool Present;
+        public bool IdIsText;            // in _idTexts
+        public bool HasIdempotencyKey;   // in _idempotencyKeys
+        public bool HasLaterDeliveries;  // in _laterDeliveries
+        public int EventType;
+        public int Slab;                 // -1: empty body
+        public int Offset;
+        public int Length;
+        public int DeliveryCount;        // deliveries made at the append: ids FirstDelivery onwards
+        public long FirstDelivery;
+        public UInt128 IdBits;
+        public DateTimeOffset Timestamp;
     }
 
-    // A delivery's fields kept in place: a WebHookDelivery is made only when one is handed out (a lease, a listing),
-    // so recording an attempt copies nothing, and each stored delivery is one object (two with several attempts).
-    private sealed class DeliveryState(long id, string subscriptionId, MessageState message, DateTimeOffset nextAttemptAt)
+    private struct DeliveryRecord
     {
-        public readonly long Id = id;
-        public readonly string SubscriptionId = subscriptionId;
-        public readonly MessageState Message = message;
+        public bool Present;
+        public bool DueAgainAfterLease;  // redelivery asked for while an attempt was running
+        public bool HasLastAttempt;
+        public bool AttemptInline;       // the delivery's only attempt is the Inline* fields
         public WebHookDeliveryStatus Status;
+        public int Slot;
         public int AttemptCount;
-        public DateTimeOffset NextAttemptAt = nextAttemptAt;
-        public DateTimeOffset? LastAttemptAt;
-        public WebHookAttempt? FirstAttempt;    // most deliveries take one attempt:
-        public WebHookAttempt[]? LaterAttempts; // no array for the first
+        public int Version;
+        public long Message;
+        public DateTimeOffset NextAttemptAt;
+        public DateTimeOffset LastAttemptAt;
         public Guid LeaseToken;
         public DateTimeOffset LeaseExpiresAt;
-        public bool DueAgainAfterLease;         // redelivery asked for while an attempt was running
-        public int Version;
-
-        public WebHookDelivery ToDelivery() => new()
-        {
-            Id = Id,
-            MessageId = Message.Id,
-            SubscriptionId = SubscriptionId,
-            EventType = Message.EventType,
-            Status = Status,
-            Attempts = AttemptCount,
-            NextAttemptAt = NextAttemptAt,
-            CreatedAt = Message.Timestamp,
-            LastAttemptAt = LastAttemptAt,
-        };
-
-        public void AddAttempt(WebHookAttempt attempt)
-        {
-            if (FirstAttempt is null)
-            {
-                FirstAttempt = attempt;
-                return;
-            }
-            // Attempts per delivery are few (the schedule's length): an array grown by one costs less than a list.
-            var later = LaterAttempts ?? [];
-            Array.Resize(ref later, later.Length + 1);
-            later[^1] = attempt;
-            LaterAttempts = later;
-        }
-
-        public WebHookAttempt[] AttemptList()
-        {
-            if (FirstAttempt is null)
-            {
-                return [];
-            }
-            var later = LaterAttempts ?? [];
-            var all = new WebHookAttempt[1 + later.Length];
-            all[0] = FirstAttempt;
-            later.CopyTo(all, 1);
-            return all;
-        }
+        // The first attempt when it carries no text, as most do: no object per delivery.
+        public WebHookAttemptOutcome InlineOutcome;
+        public int InlineNumber;
+        public int InlineStatusCode;     // 0: none
+        public DateTimeOffset InlineStartedAt;
+        public TimeSpan InlineDuration;
     }
 
     /// <inheritdoc />
@@ -151,7 +141,23 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         ArgumentNullException.ThrowIfNull(subscription);
         lock (_gate)
         {
-            return ValueTask.FromResult(_subscriptions.TryAdd(subscription.Id, subscription));
+            if (!_subscriptions.TryAdd(subscription.Id, subscription))
+            {
+                return ValueTask.FromResult(false);
+            }
+            var number = _freeSlots.TryPop(out var free) ? free : _slots.Count;
+            var slot = new SubscriptionSlot(subscription.Id) { Current = subscription };
+            if (number == _slots.Count)
+            {
+                _slots.Add(slot);
+            }
+            else
+            {
+                _slots[number] = slot;
+            }
+            _slotNumbers.Add(subscription.Id, number);
+            _enabledStale = true;
+            return ValueTask.FromResult(true);
         }
     }
 
@@ -196,19 +202,19 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             {
                 return ValueTask.FromResult(false);
             }
+            var slot = _slots[_slotNumbers[subscription.Id]]!;
             _subscriptions[subscription.Id] = subscription;
+            slot.Current = subscription;
+            _enabledStale = true;
             if (previous.Status != WebHookSubscriptionStatus.Enabled && subscription.Status == WebHookSubscriptionStatus.Enabled)
             {
                 // Pending deliveries were dropped from the due queue while the subscription could not receive.
-                foreach (var id in DeliveriesOf(subscription.Id))
+                foreach (var id in slot.Deliveries)
                 {
-                    if (!_deliveries.TryGetValue(id, out var state))
+                    ref var delivery = ref FindDelivery(id);
+                    if (!Unsafe.IsNullRef(ref delivery) && delivery.Status == WebHookDeliveryStatus.Pending)
                     {
-                        continue;
-                    }
-                    if (state.Status == WebHookDeliveryStatus.Pending)
-                    {
-                        Enqueue(state, Max(state.NextAttemptAt, state.LeaseExpiresAt));
+                        Enqueue(id, ref delivery, Max(delivery.NextAttemptAt, delivery.LeaseExpiresAt));
                     }
                 }
             }
@@ -225,13 +231,16 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             {
                 return ValueTask.FromResult(false);
             }
-            if (_deliveriesBySubscription.Remove(id, out var ids))
+            _slotNumbers.Remove(id, out var number);
+            var slot = _slots[number]!;
+            foreach (var deliveryId in slot.Deliveries)
             {
-                foreach (var deliveryId in ids)
-                {
-                    _deliveries.Remove(deliveryId);
-                }
+                RemoveDelivery(deliveryId);
             }
+            // Every delivery naming the number is gone: it can name another subscription.
+            _slots[number] = null;
+            _freeSlots.Push(number);
+            _enabledStale = true;
             return ValueTask.FromResult(true);
         }
     }
@@ -246,41 +255,61 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             {
                 return ValueTask.FromResult(earlier with { Duplicate = true });
             }
-            if (_messages.ContainsKey(draft.Message.Id))
+            var message = draft.Message;
+            var idIsBits = WebHookMessageId.TryParse(message.Id, WebHookMessageId.MessagePrefix, out var bits);
+            if (idIsBits ? _sequenceByIdBits.ContainsKey(bits) : _sequenceByIdText.ContainsKey(message.Id))
             {
                 throw new InvalidOperationException("A message with this id is already stored.");
             }
 
-            var message = draft.Message;
-            var body = message.Body;
-            var messageState = new MessageState(message.Id, message.EventType, message.Timestamp, body, ++_nextSequence, draft.IdempotencyKey);
-            _messages.Add(message.Id, messageState);
-            var count = 0;
+            var sequence = ++_nextSequence;
+            ref var record = ref _messages.Add(sequence);
+            record.Present = true;
+            record.Timestamp = message.Timestamp;
+            record.EventType = EventTypeNumber(message.EventType);
+            StoreBody(ref record, message.Body.Span);
+            if (idIsBits)
+            {
+                record.IdBits = bits;
+                _sequenceByIdBits.Add(bits, sequence);
+            }
+            else
+            {
+                record.IdIsText = true;
+                _idTexts.Add(sequence, message.Id);
+                _sequenceByIdText.Add(message.Id, sequence);
+            }
+            if (draft.IdempotencyKey is { } newKey)
+            {
+                record.HasIdempotencyKey = true;
+                _idempotencyKeys.Add(sequence, newKey);
+            }
+
+            record.FirstDelivery = _nextDeliveryId + 1;
             if (draft.SubscriptionId is { } only)
             {
-                if (_subscriptions.ContainsKey(only))
+                if (_slotNumbers.TryGetValue(only, out var number))
                 {
-                    AddDelivery(messageState, only, message.Timestamp);
-                    count = 1;
+                    AddDelivery(sequence, number, message.Timestamp);
+                    record.DeliveryCount = 1;
                 }
             }
             else
             {
-                foreach (var subscription in _subscriptions.Values)
+                foreach (var (number, subscription) in EnabledSubscriptions())
                 {
-                    if (subscription.Status == WebHookSubscriptionStatus.Enabled && subscription.Accepts(message.EventType))
+                    if (subscription.Accepts(message.EventType))
                     {
-                        AddDelivery(messageState, subscription.Id, message.Timestamp);
-                        count++;
+                        AddDelivery(sequence, number, message.Timestamp);
+                        record.DeliveryCount++;
                     }
                 }
             }
-            var result = new WebHookAppendResult(message.Id, count, false);
-            if (draft.IdempotencyKey is { } newKey)
+            var result = new WebHookAppendResult(message.Id, record.DeliveryCount, false);
+            if (draft.IdempotencyKey is { } storedKey)
             {
-                _idempotency[newKey] = result;
+                _idempotency[storedKey] = result;
             }
-            _messageOrder.Enqueue(messageState);
             Evict();
             return ValueTask.FromResult(result);
         }
@@ -291,7 +320,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     {
         lock (_gate)
         {
-            return ValueTask.FromResult(_messages.GetValueOrDefault(id)?.ToMessage());
+            return ValueTask.FromResult(SequenceOf(id) is { } sequence ? ToMessage(sequence) : null);
         }
     }
 
@@ -301,23 +330,23 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         lock (_gate)
         {
-            var found = new List<MessageState>();
-            foreach (var id in DeliveriesOf(subscriptionId))
+            var found = new List<long>();
+            if (SlotOf(subscriptionId) is { } slot)
             {
-                if (!_deliveries.TryGetValue(id, out var delivery))
+                foreach (var id in slot.Deliveries)
                 {
-                    continue;
-                }
-                if (delivery.Message.Sequence > afterSequence)
-                {
-                    found.Add(delivery.Message);
+                    ref var delivery = ref FindDelivery(id);
+                    if (!Unsafe.IsNullRef(ref delivery) && delivery.Message > afterSequence)
+                    {
+                        found.Add(delivery.Message);
+                    }
                 }
             }
-            found.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            found.Sort();
             var list = new List<WebHookMessage>(Math.Min(limit, found.Count));
             for (var i = 0; i < found.Count && i < limit; i++)
             {
-                list.Add(found[i].ToMessage());
+                list.Add(ToMessage(found[i]));
             }
             return ValueTask.FromResult<IReadOnlyList<WebHookMessage>>(list);
         }
@@ -329,43 +358,50 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         lock (_gate)
         {
-            // Leases that expired without a result make their deliveries due again.
-            while (_leaseExpiries.TryPeek(out var leased, out var expiresAt) && expiresAt <= now)
+            // Finished leases leave the expiry queue from its head, so a busy store does not keep one entry per
+            // lease for the whole lease duration; leases that expired without a result make their deliveries due again.
+            while (_leaseExpiries.TryPeek(out var leased, out var expiresAt))
             {
-                _leaseExpiries.Dequeue();
-                if (_deliveries.TryGetValue(leased.Id, out var expired) && expired.LeaseToken == leased.Token &&
-                    expired.Status == WebHookDeliveryStatus.Pending)
+                ref var delivery = ref FindDelivery(leased.Id);
+                if (!Unsafe.IsNullRef(ref delivery) && delivery.LeaseToken == leased.Token)
                 {
-                    Enqueue(expired, expired.NextAttemptAt);
+                    if (expiresAt > now)
+                    {
+                        break;
+                    }
+                    if (delivery.Status == WebHookDeliveryStatus.Pending)
+                    {
+                        Enqueue(leased.Id, ref delivery, delivery.NextAttemptAt);
+                    }
                 }
+                _leaseExpiries.Dequeue();
             }
             List<WebHookLease>? leases = null;
             while ((leases?.Count ?? 0) < limit && _due.TryPeek(out var entry, out var dueAt) && dueAt <= now)
             {
                 _due.Dequeue();
-                if (!_deliveries.TryGetValue(entry.Id, out var state) || state.Version != entry.Version ||
-                    state.Status != WebHookDeliveryStatus.Pending)
+                ref var delivery = ref FindDelivery(entry.Id);
+                if (Unsafe.IsNullRef(ref delivery) || delivery.Version != entry.Version || delivery.Status != WebHookDeliveryStatus.Pending)
                 {
                     continue;
                 }
-                if (state.LeaseToken != Guid.Empty && state.LeaseExpiresAt > now)
+                if (delivery.LeaseToken != Guid.Empty && delivery.LeaseExpiresAt > now)
                 {
-                    Enqueue(state, state.LeaseExpiresAt);
+                    Enqueue(entry.Id, ref delivery, delivery.LeaseExpiresAt);
                     continue;
                 }
-                if (!_subscriptions.TryGetValue(state.SubscriptionId, out var subscription) ||
-                    subscription.Status != WebHookSubscriptionStatus.Enabled)
+                if (_slots[delivery.Slot]!.Current is not { Status: WebHookSubscriptionStatus.Enabled } subscription)
                 {
                     // Dropped until the subscription is enabled again (UpdateSubscriptionAsync re-queues it).
                     continue;
                 }
-                state.LeaseToken = NewLeaseToken();
-                state.DueAgainAfterLease = false; // this lease is the attempt a pending redelivery asked for
-                state.LeaseExpiresAt = now + leaseDuration;
+                delivery.LeaseToken = NewLeaseToken();
+                delivery.DueAgainAfterLease = false; // this lease is the attempt a pending redelivery asked for
+                delivery.LeaseExpiresAt = now + leaseDuration;
                 // Tracked apart from the due queue, which so holds only waiting deliveries and stays small.
-                _leaseExpiries.Enqueue((state.Id, state.LeaseToken), state.LeaseExpiresAt);
-                (leases ??= new List<WebHookLease>(Math.Min(limit, _due.Count + 1))).Add(new WebHookLease(state.ToDelivery(), state.Message.ToMessage(), subscription,
-                    state.LeaseToken, state.LeaseExpiresAt));
+                _leaseExpiries.Enqueue((entry.Id, delivery.LeaseToken), delivery.LeaseExpiresAt);
+                (leases ??= new List<WebHookLease>(Math.Min(limit, _due.Count + 1))).Add(new WebHookLease(
+                    ToDelivery(entry.Id, ref delivery), ToMessage(delivery.Message), subscription, delivery.LeaseToken, delivery.LeaseExpiresAt));
             }
             return ValueTask.FromResult<IReadOnlyList<WebHookLease>>(leases ?? (IReadOnlyList<WebHookLease>)[]);
         }
@@ -380,66 +416,76 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             for (var i = 0; i < results.Count; i++)
             {
                 var result = results[i];
-                if (!_deliveries.TryGetValue(result.Lease.DeliveryId, out var state) || state.LeaseToken != result.Lease.LeaseToken)
+                var id = result.Lease.DeliveryId;
+                ref var delivery = ref FindDelivery(id);
+                if (Unsafe.IsNullRef(ref delivery) || delivery.LeaseToken != result.Lease.LeaseToken)
                 {
                     continue;
                 }
                 var attempt = result.Attempt;
-                state.AddAttempt(attempt);
-                state.LeaseToken = Guid.Empty;
-                state.LeaseExpiresAt = default;
-                state.Status = result.NewStatus;
-                state.AttemptCount++;
-                state.LastAttemptAt = attempt.StartedAt;
-                if (state.DueAgainAfterLease)
+                AddAttempt(id, ref delivery, attempt);
+                delivery.LeaseToken = Guid.Empty;
+                delivery.LeaseExpiresAt = default;
+                delivery.Status = result.NewStatus;
+                delivery.AttemptCount++;
+                delivery.HasLastAttempt = true;
+                delivery.LastAttemptAt = attempt.StartedAt;
+                if (delivery.DueAgainAfterLease)
                 {
                     // A redelivery arrived while this attempt ran: whatever it achieved, one more attempt is due now.
-                    state.DueAgainAfterLease = false;
+                    delivery.DueAgainAfterLease = false;
                     var end = attempt.StartedAt + attempt.Duration;
-                    state.Status = WebHookDeliveryStatus.Pending;
-                    state.NextAttemptAt = end;
-                    Enqueue(state, end);
+                    delivery.Status = WebHookDeliveryStatus.Pending;
+                    delivery.NextAttemptAt = end;
+                    Enqueue(id, ref delivery, end);
                 }
                 else if (result.NewStatus == WebHookDeliveryStatus.Pending)
                 {
-                    state.NextAttemptAt = result.NextAttemptAt;
-                    Enqueue(state, result.NextAttemptAt);
+                    delivery.NextAttemptAt = result.NextAttemptAt;
+                    Enqueue(id, ref delivery, result.NextAttemptAt);
                 }
                 else
                 {
-                    state.Version++;
+                    delivery.Version++;
                 }
-
-                if (_subscriptions.TryGetValue(state.SubscriptionId, out var subscription))
-                {
-                    var updated = subscription;
-                    if (attempt.Outcome == WebHookAttemptOutcome.Succeeded)
-                    {
-                        if (updated.FailingSince is not null)
-                        {
-                            updated = updated with { FailingSince = null };
-                        }
-                    }
-                    else if (updated.FailingSince is null)
-                    {
-                        updated = updated with { FailingSince = attempt.StartedAt };
-                    }
-                    if (result.DisableSubscriptionReason is { } reason && updated.Status == WebHookSubscriptionStatus.Enabled)
-                    {
-                        updated = updated with
-                        {
-                            Status = WebHookSubscriptionStatus.Disabled,
-                            StatusReason = reason,
-                            UpdatedAt = attempt.StartedAt + attempt.Duration,
-                        };
-                    }
-                    if (!ReferenceEquals(updated, subscription))
-                    {
-                        _subscriptions[updated.Id] = updated;
-                    }
-                }
+                UpdateSubscriptionAfter(_slots[delivery.Slot]!, attempt, result.DisableSubscriptionReason);
             }
             return ValueTask.CompletedTask;
+        }
+    }
+
+    private void UpdateSubscriptionAfter(SubscriptionSlot slot, WebHookAttempt attempt, string? disableReason)
+    {
+        if (slot.Current is not { } subscription)
+        {
+            return;
+        }
+        var updated = subscription;
+        if (attempt.Outcome == WebHookAttemptOutcome.Succeeded)
+        {
+            if (updated.FailingSince is not null)
+            {
+                updated = updated with { FailingSince = null };
+            }
+        }
+        else if (updated.FailingSince is null)
+        {
+            updated = updated with { FailingSince = attempt.StartedAt };
+        }
+        if (disableReason is not null && updated.Status == WebHookSubscriptionStatus.Enabled)
+        {
+            updated = updated with
+            {
+                Status = WebHookSubscriptionStatus.Disabled,
+                StatusReason = disableReason,
+                UpdatedAt = attempt.StartedAt + attempt.Duration,
+            };
+            _enabledStale = true;
+        }
+        if (!ReferenceEquals(updated, subscription))
+        {
+            _subscriptions[updated.Id] = updated;
+            slot.Current = updated;
         }
     }
 
@@ -451,11 +497,12 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         {
             foreach (var lease in leases)
             {
-                if (_deliveries.TryGetValue(lease.DeliveryId, out var state) && state.LeaseToken == lease.LeaseToken)
+                ref var delivery = ref FindDelivery(lease.DeliveryId);
+                if (!Unsafe.IsNullRef(ref delivery) && delivery.LeaseToken == lease.LeaseToken)
                 {
-                    state.LeaseToken = Guid.Empty;
-                    state.LeaseExpiresAt = default;
-                    Enqueue(state, state.NextAttemptAt);
+                    delivery.LeaseToken = Guid.Empty;
+                    delivery.LeaseExpiresAt = default;
+                    Enqueue(lease.DeliveryId, ref delivery, delivery.NextAttemptAt);
                 }
             }
             return ValueTask.CompletedTask;
@@ -469,18 +516,29 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         lock (_gate)
         {
             var list = new List<WebHookDelivery>();
-            var ids = DeliveriesOf(query.SubscriptionId);
+            long? onlyMessage = null;
+            if (query.MessageId is { } messageId)
+            {
+                if (SequenceOf(messageId) is not { } sequence)
+                {
+                    return ValueTask.FromResult<IReadOnlyList<WebHookDelivery>>(list);
+                }
+                onlyMessage = sequence;
+            }
+            var ids = SlotOf(query.SubscriptionId)?.Deliveries ?? [];
             for (var i = ids.Count - 1; i >= 0 && list.Count < query.Limit; i--)
             {
-                if (!_deliveries.TryGetValue(ids[i], out var found))
+                var id = ids[i];
+                ref var delivery = ref FindDelivery(id);
+                if (Unsafe.IsNullRef(ref delivery))
                 {
                     continue;
                 }
-                if ((query.Before is null || found.Id < query.Before) &&
-                    (query.Status is null || found.Status == query.Status) &&
-                    (query.MessageId is null || found.Message.Id == query.MessageId))
+                if ((query.Before is null || id < query.Before) &&
+                    (query.Status is null || delivery.Status == query.Status) &&
+                    (onlyMessage is null || delivery.Message == onlyMessage))
                 {
-                    list.Add(found.ToDelivery());
+                    list.Add(ToDelivery(id, ref delivery));
                 }
             }
             return ValueTask.FromResult<IReadOnlyList<WebHookDelivery>>(list);
@@ -492,11 +550,17 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     {
         lock (_gate)
         {
-            if (!_deliveries.TryGetValue(deliveryId, out var state) || state.SubscriptionId != subscriptionId)
+            ref var delivery = ref FindDelivery(deliveryId);
+            if (Unsafe.IsNullRef(ref delivery) || _slots[delivery.Slot]!.Id != subscriptionId)
             {
                 return ValueTask.FromResult<IReadOnlyList<WebHookAttempt>>([]);
             }
-            return ValueTask.FromResult<IReadOnlyList<WebHookAttempt>>(state.AttemptList());
+            if (delivery.AttemptInline)
+            {
+                return ValueTask.FromResult<IReadOnlyList<WebHookAttempt>>([InlineAttempt(deliveryId, ref delivery)]);
+            }
+            return ValueTask.FromResult<IReadOnlyList<WebHookAttempt>>(
+                _attemptLists.TryGetValue(deliveryId, out var attempts) ? [.. attempts] : []);
         }
     }
 
@@ -505,21 +569,29 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     {
         lock (_gate)
         {
-            if (!_subscriptions.ContainsKey(subscriptionId) || !_messages.TryGetValue(messageId, out var message))
+            if (!_slotNumbers.TryGetValue(subscriptionId, out var number) || SequenceOf(messageId) is not { } sequence)
             {
                 return ValueTask.FromResult(false);
             }
             // A scan of the subscription's deliveries, newest first: redelivery is rare, an index per message is not.
-            var ids = DeliveriesOf(subscriptionId);
+            var ids = _slots[number]!.Deliveries;
             for (var i = ids.Count - 1; i >= 0; i--)
             {
-                if (_deliveries.TryGetValue(ids[i], out var state) && state.Message.Id == messageId)
+                ref var delivery = ref FindDelivery(ids[i]);
+                if (!Unsafe.IsNullRef(ref delivery) && delivery.Message == sequence)
                 {
-                    MakeDue(state, now);
+                    MakeDue(ids[i], ref delivery, now);
                     return ValueTask.FromResult(true);
                 }
             }
-            AddDelivery(message, subscriptionId, now);
+            var id = AddDelivery(sequence, number, now);
+            ref var message = ref _messages.Find(sequence);
+            message.HasLaterDeliveries = true;
+            if (!_laterDeliveries.TryGetValue(sequence, out var later))
+            {
+                _laterDeliveries[sequence] = later = [];
+            }
+            later.Add(id);
             return ValueTask.FromResult(true);
         }
     }
@@ -530,15 +602,13 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         lock (_gate)
         {
             var count = 0;
-            foreach (var id in DeliveriesOf(subscriptionId))
+            foreach (var id in SlotOf(subscriptionId)?.Deliveries ?? [])
             {
-                if (!_deliveries.TryGetValue(id, out var state))
+                ref var delivery = ref FindDelivery(id);
+                if (!Unsafe.IsNullRef(ref delivery) && delivery.Status == WebHookDeliveryStatus.Failed &&
+                    _messages.Find(delivery.Message).Timestamp >= since)
                 {
-                    continue;
-                }
-                if (state.Status == WebHookDeliveryStatus.Failed && state.Message.Timestamp >= since)
-                {
-                    MakeDue(state, now);
+                    MakeDue(id, ref delivery, now);
                     count++;
                 }
             }
@@ -552,12 +622,15 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         lock (_gate)
         {
             long count = 0;
-            foreach (var state in _deliveries.Values)
+            for (var c = 0; c < _deliveries.ChunkCount; c++)
             {
-                if (state.Status == WebHookDeliveryStatus.Pending && state.NextAttemptAt <= now &&
-                    _subscriptions.TryGetValue(state.SubscriptionId, out var s) && s.Status == WebHookSubscriptionStatus.Enabled)
+                foreach (ref var delivery in _deliveries.ChunkAt(c))
                 {
-                    count++;
+                    if (delivery.Present && delivery.Status == WebHookDeliveryStatus.Pending && delivery.NextAttemptAt <= now &&
+                        _slots[delivery.Slot]!.Current is { Status: WebHookSubscriptionStatus.Enabled })
+                    {
+                        count++;
+                    }
                 }
             }
             return ValueTask.FromResult(count);
@@ -573,10 +646,10 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             // Drop stale entries so the head is a real candidate.
             while (_due.TryPeek(out var entry, out var dueAt))
             {
-                if (_deliveries.TryGetValue(entry.Id, out var state) && state.Version == entry.Version &&
-                    state.Status == WebHookDeliveryStatus.Pending &&
-                    _subscriptions.TryGetValue(state.SubscriptionId, out var subscription) &&
-                    subscription.Status == WebHookSubscriptionStatus.Enabled)
+                ref var delivery = ref FindDelivery(entry.Id);
+                if (!Unsafe.IsNullRef(ref delivery) && delivery.Version == entry.Version &&
+                    delivery.Status == WebHookDeliveryStatus.Pending &&
+                    _slots[delivery.Slot]!.Current is { Status: WebHookSubscriptionStatus.Enabled })
                 {
                     next = dueAt;
                     break;
@@ -586,7 +659,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             }
             while (_leaseExpiries.TryPeek(out var leased, out var expiresAt))
             {
-                if (_deliveries.TryGetValue(leased.Id, out var state) && state.LeaseToken == leased.Token)
+                ref var delivery = ref FindDelivery(leased.Id);
+                if (!Unsafe.IsNullRef(ref delivery) && delivery.LeaseToken == leased.Token)
                 {
                     // A lease that expires without a result makes its delivery due then.
                     if (next is null || expiresAt < next)
@@ -601,81 +675,341 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         }
     }
 
-    private void AddDelivery(MessageState messageState, string subscriptionId, DateTimeOffset dueAt)
+    private long AddDelivery(long sequence, int slot, DateTimeOffset dueAt)
     {
-        var message = messageState;
-        var state = new DeliveryState(++_nextDeliveryId, subscriptionId, message, dueAt);
-        _deliveries.Add(state.Id, state);
-        messageState.Add(state);
-        AddTo(_deliveriesBySubscription, subscriptionId, state.Id);
-        Enqueue(state, dueAt);
+        var id = ++_nextDeliveryId;
+        ref var delivery = ref _deliveries.Add(id);
+        delivery.Present = true;
+        delivery.Message = sequence;
+        delivery.Slot = slot;
+        delivery.Status = WebHookDeliveryStatus.Pending;
+        delivery.NextAttemptAt = dueAt;
+        _slots[slot]!.Deliveries.Add(id);
+        Enqueue(id, ref delivery, dueAt);
+        return id;
+    }
+
+    private void RemoveDelivery(long id)
+    {
+        ref var delivery = ref FindDelivery(id);
+        if (Unsafe.IsNullRef(ref delivery))
+        {
+            return;
+        }
+        if (!delivery.AttemptInline)
+        {
+            _attemptLists.Remove(id);
+        }
+        delivery = default;
+        _deliveries.Remove(id);
+    }
+
+    // The delivery's record, or a null reference when it does not exist (any more).
+    private ref DeliveryRecord FindDelivery(long id)
+    {
+        ref var delivery = ref _deliveries.Find(id);
+        return ref !Unsafe.IsNullRef(ref delivery) && delivery.Present ? ref delivery : ref Unsafe.NullRef<DeliveryRecord>();
+    }
+
+    private void AddAttempt(long id, ref DeliveryRecord delivery, WebHookAttempt attempt)
+    {
+        if (delivery.AttemptCount == 0 && attempt.ResponseBody is null && attempt.Error is null)
+        {
+            delivery.AttemptInline = true;
+            delivery.InlineOutcome = attempt.Outcome;
+            delivery.InlineNumber = attempt.Number;
+            delivery.InlineStatusCode = attempt.StatusCode ?? 0;
+            delivery.InlineStartedAt = attempt.StartedAt;
+            delivery.InlineDuration = attempt.Duration;
+            return;
+        }
+        if (!_attemptLists.TryGetValue(id, out var attempts))
+        {
+            _attemptLists[id] = attempts = new List<WebHookAttempt>(2);
+        }
+        if (delivery.AttemptInline)
+        {
+            attempts.Add(InlineAttempt(id, ref delivery));
+            delivery.AttemptInline = false;
+        }
+        attempts.Add(attempt);
+    }
+
+    private WebHookAttempt InlineAttempt(long id, ref DeliveryRecord delivery) => new()
+    {
+        DeliveryId = id,
+        MessageId = IdOf(delivery.Message),
+        SubscriptionId = _slots[delivery.Slot]!.Id,
+        Number = delivery.InlineNumber,
+        StartedAt = delivery.InlineStartedAt,
+        Duration = delivery.InlineDuration,
+        Outcome = delivery.InlineOutcome,
+        StatusCode = delivery.InlineStatusCode == 0 ? null : delivery.InlineStatusCode,
+    };
+
+    private WebHookDelivery ToDelivery(long id, ref DeliveryRecord delivery)
+    {
+        ref var message = ref _messages.Find(delivery.Message);
+        return new WebHookDelivery
+        {
+            Id = id,
+            MessageId = IdOf(delivery.Message),
+            SubscriptionId = _slots[delivery.Slot]!.Id,
+            EventType = _eventTypes[message.EventType],
+            Status = delivery.Status,
+            Attempts = delivery.AttemptCount,
+            NextAttemptAt = delivery.NextAttemptAt,
+            CreatedAt = message.Timestamp,
+            LastAttemptAt = delivery.HasLastAttempt ? delivery.LastAttemptAt : null,
+        };
+    }
+
+    private WebHookMessage ToMessage(long sequence)
+    {
+        ref var message = ref _messages.Find(sequence);
+        return new WebHookMessage
+        {
+            Id = IdOf(sequence),
+            EventType = _eventTypes[message.EventType],
+            Timestamp = message.Timestamp,
+            // A view of the slab, not a copy: slabs are never reused, so the body stays as it was.
+            Body = message.Slab < 0 ? ReadOnlyMemory<byte>.Empty
+                : new ReadOnlyMemory<byte>(_slabs[message.Slab - _firstSlab], message.Offset, message.Length),
+            Sequence = sequence,
+        };
+    }
+
+    // Made when handed out: a message's id is kept as its bits.
+    private string IdOf(long sequence)
+    {
+        ref var message = ref _messages.Find(sequence);
+        return message.IdIsText ? _idTexts[sequence] : WebHookMessageId.Format(WebHookMessageId.MessagePrefix, message.IdBits);
+    }
+
+    private long? SequenceOf(string messageId)
+    {
+        if (WebHookMessageId.TryParse(messageId, WebHookMessageId.MessagePrefix, out var bits))
+        {
+            return _sequenceByIdBits.TryGetValue(bits, out var sequence) ? sequence : null;
+        }
+        return _sequenceByIdText.TryGetValue(messageId, out var textSequence) ? textSequence : null;
+    }
+
+    private SubscriptionSlot? SlotOf(string subscriptionId) =>
+        _slotNumbers.TryGetValue(subscriptionId, out var number) ? _slots[number] : null;
+
+    private int EventTypeNumber(string eventType)
+    {
+        if (!_eventTypeNumbers.TryGetValue(eventType, out var number))
+        {
+            number = _eventTypes.Count;
+            _eventTypes.Add(eventType);
+            _eventTypeNumbers.Add(eventType, number);
+        }
+        return number;
+    }
+
+    private (int Slot, WebHookSubscription Subscription)[] EnabledSubscriptions()
+    {
+        if (_enabledStale)
+        {
+            var enabled = new List<(int, WebHookSubscription)>();
+            foreach (var subscription in _subscriptions.Values)
+            {
+                if (subscription.Status == WebHookSubscriptionStatus.Enabled)
+                {
+                    enabled.Add((_slotNumbers[subscription.Id], subscription));
+                }
+            }
+            _enabled = [.. enabled];
+            _enabledStale = false;
+        }
+        return _enabled;
+    }
+
+    private void StoreBody(ref MessageRecord message, ReadOnlySpan<byte> body)
+    {
+        message.Length = body.Length;
+        if (body.IsEmpty)
+        {
+            message.Slab = -1;
+            return;
+        }
+        if (body.Length > OwnArrayAbove || _slabUsed + body.Length > SlabSize)
+        {
+            // A large body gets an array of its own, and the slab after it starts afresh.
+            var size = body.Length > OwnArrayAbove ? body.Length : SlabSize;
+            if (_slabs.Count > 0 && _slabLive[^1] == 0)
+            {
+                _slabs[^1] = null; // every body in it was forgotten while it was the newest
+            }
+            _slabs.Add(GC.AllocateUninitializedArray<byte>(size));
+            _slabLive.Add(0);
+            _slabUsed = 0;
+        }
+        var index = _slabs.Count - 1;
+        body.CopyTo(_slabs[index].AsSpan(_slabUsed));
+        message.Slab = _firstSlab + index;
+        message.Offset = _slabUsed;
+        _slabUsed = body.Length > OwnArrayAbove ? SlabSize : _slabUsed + body.Length;
+        _slabLive[index]++;
+    }
+
+    private void ReleaseBody(ref MessageRecord message)
+    {
+        if (message.Slab < 0)
+        {
+            return;
+        }
+        var index = message.Slab - _firstSlab;
+        if (--_slabLive[index] > 0 || index == _slabs.Count - 1)
+        {
+            return; // still holds bodies, or is the slab being filled
+        }
+        _slabs[index] = null;
+        DropEmptySlabs();
+    }
+
+    private void DropEmptySlabs()
+    {
+        var empty = 0;
+        while (empty < _slabs.Count - 1 && _slabs[empty] is null)
+        {
+            empty++;
+        }
+        if (empty > 0)
+        {
+            _slabs.RemoveRange(0, empty);
+            _slabLive.RemoveRange(0, empty);
+            _firstSlab += empty;
+        }
     }
 
     private void Evict()
     {
-        while (_messages.Count > _maxMessages && _messageOrder.TryPeek(out var oldest))
+        if (_messages.Count <= _maxMessages)
         {
-            if (IsPending(oldest.First) || (oldest.More is { } more && more.Exists(IsPending)))
+            return;
+        }
+        // Messages passed over while pending go first, in order, as soon as the oldest of them has finished.
+        while (_messages.Count > _maxMessages && _pinned.TryPeek(out var pinned))
+        {
+            ref var message = ref _messages.Find(pinned);
+            if (!Unsafe.IsNullRef(ref message) && message.Present && HasPendingDelivery(pinned, ref message))
             {
-                return; // still being delivered; evicting resumes once it finishes and more messages arrive
+                break;
             }
-            _messageOrder.Dequeue();
-            _messages.Remove(oldest.Id);
-            if (oldest.IdempotencyKey is { } key)
+            _pinned.Dequeue();
+            Forget(pinned);
+        }
+        // Then the oldest not yet looked at: each message is passed over at most once, so this is O(1) amortized.
+        while (_messages.Count > _maxMessages && _evictNext <= _nextSequence)
+        {
+            var sequence = _evictNext++;
+            ref var message = ref _messages.Find(sequence);
+            if (Unsafe.IsNullRef(ref message) || !message.Present)
             {
-                _idempotency.Remove(key);
+                continue;
             }
-            foreach (var d in oldest.All())
+            if (HasPendingDelivery(sequence, ref message))
             {
-                if (_deliveries.Remove(d.Id))
-                {
-                    _evictedSinceCompaction++;
-                }
+                _pinned.Enqueue(sequence);
+                continue;
             }
+            Forget(sequence);
         }
         if (_evictedSinceCompaction > _maxMessages)
         {
             // Subscription indexes skip forgotten ids; drop them now and then, amortized O(1) per delivery.
-            foreach (var ids in _deliveriesBySubscription.Values)
+            foreach (var slot in _slots)
             {
-                ids.RemoveAll(id => !_deliveries.ContainsKey(id));
+                slot?.Deliveries.RemoveAll(id => Unsafe.IsNullRef(ref FindDelivery(id)));
             }
             _evictedSinceCompaction = 0;
         }
     }
 
-    private bool IsPending(DeliveryState? state) =>
-        state is not null && state.Status == WebHookDeliveryStatus.Pending && _deliveries.ContainsKey(state.Id);
-
-    private void MakeDue(DeliveryState state, DateTimeOffset now)
+    private bool HasPendingDelivery(long sequence, ref MessageRecord message)
     {
-        state.Status = WebHookDeliveryStatus.Pending;
-        state.NextAttemptAt = now;
+        for (var id = message.FirstDelivery; id < message.FirstDelivery + message.DeliveryCount; id++)
+        {
+            if (IsPending(id))
+            {
+                return true;
+            }
+        }
+        return message.HasLaterDeliveries && _laterDeliveries[sequence].Exists(IsPending);
+    }
+
+    private bool IsPending(long id)
+    {
+        ref var delivery = ref FindDelivery(id);
+        return !Unsafe.IsNullRef(ref delivery) && delivery.Status == WebHookDeliveryStatus.Pending;
+    }
+
+    // Forgets a message with its deliveries, attempts, id and idempotency key (a message already gone is skipped).
+    private void Forget(long sequence)
+    {
+        ref var message = ref _messages.Find(sequence);
+        if (Unsafe.IsNullRef(ref message) || !message.Present)
+        {
+            return;
+        }
+        if (message.IdIsText)
+        {
+            _sequenceByIdText.Remove(_idTexts[sequence]);
+            _idTexts.Remove(sequence);
+        }
+        else
+        {
+            _sequenceByIdBits.Remove(message.IdBits);
+        }
+        if (message.HasIdempotencyKey && _idempotencyKeys.Remove(sequence, out var key))
+        {
+            _idempotency.Remove(key);
+        }
+        for (var id = message.FirstDelivery; id < message.FirstDelivery + message.DeliveryCount; id++)
+        {
+            RemoveEvicted(id);
+        }
+        if (message.HasLaterDeliveries && _laterDeliveries.Remove(sequence, out var later))
+        {
+            foreach (var id in later)
+            {
+                RemoveEvicted(id);
+            }
+        }
+        ReleaseBody(ref message);
+        message = default;
+        _messages.Remove(sequence);
+    }
+
+    private void RemoveEvicted(long id)
+    {
+        if (!Unsafe.IsNullRef(ref FindDelivery(id)))
+        {
+            RemoveDelivery(id);
+            _evictedSinceCompaction++;
+        }
+    }
+
+    private void MakeDue(long id, ref DeliveryRecord delivery, DateTimeOffset now)
+    {
+        delivery.Status = WebHookDeliveryStatus.Pending;
+        delivery.NextAttemptAt = now;
         // A running lease keeps its token: its result still counts, and one more attempt follows when it is
         // recorded. Should the result never come (the dispatcher died), the lease's expiry makes it due anyway.
-        if (state.LeaseToken != Guid.Empty && state.LeaseExpiresAt > now)
+        if (delivery.LeaseToken != Guid.Empty && delivery.LeaseExpiresAt > now)
         {
-            state.DueAgainAfterLease = true;
+            delivery.DueAgainAfterLease = true;
         }
-        Enqueue(state, Max(now, state.LeaseExpiresAt));
+        Enqueue(id, ref delivery, Max(now, delivery.LeaseExpiresAt));
     }
 
-    private void Enqueue(DeliveryState state, DateTimeOffset dueAt)
+    private void Enqueue(long id, ref DeliveryRecord delivery, DateTimeOffset dueAt)
     {
-        state.Version++;
-        _due.Enqueue((state.Id, state.Version), dueAt);
-    }
-
-    private List<long> DeliveriesOf(string subscriptionId) =>
-        _deliveriesBySubscription.GetValueOrDefault(subscriptionId) ?? [];
-
-    private static void AddTo(Dictionary<string, List<long>> index, string key, long id)
-    {
-        if (!index.TryGetValue(key, out var list))
-        {
-            index[key] = list = [];
-        }
-        list.Add(id);
+        delivery.Version++;
+        _due.Enqueue((id, delivery.Version), dueAt);
     }
 
     // Unique per store without a system call per lease: a random store prefix and a counter.

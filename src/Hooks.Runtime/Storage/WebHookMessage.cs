@@ -12,7 +12,10 @@ public sealed record WebHookMessage
     /// <summary>When the event was published (the envelope's <c>timestamp</c>).</summary>
     public required DateTimeOffset Timestamp { get; init; }
 
-    /// <summary>The serialized envelope, UTF-8 JSON.</summary>
+    /// <summary>
+    /// The serialized envelope, UTF-8 JSON. Read-only: a message handed out by a store may share its memory with
+    /// other reads of the same message.
+    /// </summary>
     public required ReadOnlyMemory<byte> Body { get; init; }
 
     /// <summary>
