@@ -85,9 +85,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private long _nextDeliveryId;
 
     // Due order with lazy deletion: an entry whose version no longer matches its delivery is skipped.
-    private readonly PriorityQueue<(long Id, int Version), DateTimeOffset> _due = new();
-    // Running leases by expiry; an entry whose token no longer matches its delivery is finished and skipped.
-    private readonly PriorityQueue<(long Id, Guid Token), DateTimeOffset> _leaseExpiries = new();
+    private readonly DueQueue _due = new();
+    // Running leases by expiry (UTC ticks); an entry whose token no longer matches its delivery is finished and skipped.
+    private readonly PriorityQueue<(long Id, Guid Token), long> _leaseExpiries = new();
     private long _leaseCounter;
     private readonly int _leasePrefix = System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue);
 
@@ -365,7 +365,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 ref var delivery = ref FindDelivery(leased.Id);
                 if (!Unsafe.IsNullRef(ref delivery) && delivery.LeaseToken == leased.Token)
                 {
-                    if (expiresAt > now)
+                    if (expiresAt > now.UtcTicks)
                     {
                         break;
                     }
@@ -377,7 +377,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 _leaseExpiries.Dequeue();
             }
             List<WebHookLease>? leases = null;
-            while ((leases?.Count ?? 0) < limit && _due.TryPeek(out var entry, out var dueAt) && dueAt <= now)
+            while ((leases?.Count ?? 0) < limit && _due.TryPeek(out var entry, out var dueAt) && dueAt <= now.UtcTicks)
             {
                 _due.Dequeue();
                 ref var delivery = ref FindDelivery(entry.Id);
@@ -399,9 +399,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 delivery.DueAgainAfterLease = false; // this lease is the attempt a pending redelivery asked for
                 delivery.LeaseExpiresAt = now + leaseDuration;
                 // Tracked apart from the due queue, which so holds only waiting deliveries and stays small.
-                _leaseExpiries.Enqueue((entry.Id, delivery.LeaseToken), delivery.LeaseExpiresAt);
+                _leaseExpiries.Enqueue((entry.Id, delivery.LeaseToken), delivery.LeaseExpiresAt.UtcTicks);
+                var messageId = IdOf(delivery.Message); // one string for both records
                 (leases ??= new List<WebHookLease>(Math.Min(limit, _due.Count + 1))).Add(new WebHookLease(
-                    ToDelivery(entry.Id, ref delivery), ToMessage(delivery.Message), subscription, delivery.LeaseToken, delivery.LeaseExpiresAt));
+                    ToDelivery(entry.Id, ref delivery, messageId), ToMessage(delivery.Message, messageId), subscription,
+                    delivery.LeaseToken, delivery.LeaseExpiresAt));
             }
             return ValueTask.FromResult<IReadOnlyList<WebHookLease>>(leases ?? (IReadOnlyList<WebHookLease>)[]);
         }
@@ -651,7 +653,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     delivery.Status == WebHookDeliveryStatus.Pending &&
                     _slots[delivery.Slot]!.Current is { Status: WebHookSubscriptionStatus.Enabled })
                 {
-                    next = dueAt;
+                    next = new DateTimeOffset(dueAt, TimeSpan.Zero);
                     break;
                 }
                 // Stale, or its subscription cannot receive (re-queued when it is enabled again): drop it, as leasing would.
@@ -663,9 +665,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 if (!Unsafe.IsNullRef(ref delivery) && delivery.LeaseToken == leased.Token)
                 {
                     // A lease that expires without a result makes its delivery due then.
-                    if (next is null || expiresAt < next)
+                    if (next is null || expiresAt < next.Value.UtcTicks)
                     {
-                        next = expiresAt;
+                        next = new DateTimeOffset(expiresAt, TimeSpan.Zero);
                     }
                     break;
                 }
@@ -685,7 +687,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         delivery.Status = WebHookDeliveryStatus.Pending;
         delivery.NextAttemptAt = dueAt;
         _slots[slot]!.Deliveries.Add(id);
-        Enqueue(id, ref delivery, dueAt);
+        delivery.Version++;
+        _due.EnqueueNew(id, delivery.Version, dueAt.UtcTicks);
         return id;
     }
 
@@ -747,13 +750,13 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         StatusCode = delivery.InlineStatusCode == 0 ? null : delivery.InlineStatusCode,
     };
 
-    private WebHookDelivery ToDelivery(long id, ref DeliveryRecord delivery)
+    private WebHookDelivery ToDelivery(long id, ref DeliveryRecord delivery, string? messageId = null)
     {
         ref var message = ref _messages.Find(delivery.Message);
         return new WebHookDelivery
         {
             Id = id,
-            MessageId = IdOf(delivery.Message),
+            MessageId = messageId ?? IdOf(delivery.Message),
             SubscriptionId = _slots[delivery.Slot]!.Id,
             EventType = _eventTypes[message.EventType],
             Status = delivery.Status,
@@ -764,12 +767,12 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         };
     }
 
-    private WebHookMessage ToMessage(long sequence)
+    private WebHookMessage ToMessage(long sequence, string? id = null)
     {
         ref var message = ref _messages.Find(sequence);
         return new WebHookMessage
         {
-            Id = IdOf(sequence),
+            Id = id ?? IdOf(sequence),
             EventType = _eventTypes[message.EventType],
             Timestamp = message.Timestamp,
             // A view of the slab, not a copy: slabs are never reused, so the body stays as it was.
@@ -1009,7 +1012,57 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private void Enqueue(long id, ref DeliveryRecord delivery, DateTimeOffset dueAt)
     {
         delivery.Version++;
-        _due.Enqueue((id, delivery.Version), dueAt);
+        _due.Enqueue(id, delivery.Version, dueAt.UtcTicks);
+    }
+
+    /// <summary>
+    /// Deliveries by due time (UTC ticks), oldest first. New deliveries are due when published, in publish order
+    /// nearly always: they join a queue in O(1) and leave it in O(1); the rest (retries, redeliveries, a publish
+    /// that came in out of order) go through a heap. The two heads are compared, so the order stays exact.
+    /// </summary>
+    private sealed class DueQueue
+    {
+        private readonly Queue<(long Id, int Version, long DueAt)> _inOrder = new();
+        private long _lastInOrder = long.MinValue;
+        private readonly PriorityQueue<(long Id, int Version), long> _heap = new();
+
+        public int Count => _inOrder.Count + _heap.Count;
+
+        public void EnqueueNew(long id, int version, long dueAt)
+        {
+            if (_inOrder.Count == 0 || dueAt >= _lastInOrder)
+            {
+                _inOrder.Enqueue((id, version, dueAt));
+                _lastInOrder = dueAt;
+                return;
+            }
+            _heap.Enqueue((id, version), dueAt);
+        }
+
+        public void Enqueue(long id, int version, long dueAt) => _heap.Enqueue((id, version), dueAt);
+
+        public bool TryPeek(out (long Id, int Version) entry, out long dueAt)
+        {
+            var fromQueue = _inOrder.TryPeek(out var queued);
+            if (_heap.TryPeek(out entry, out dueAt) && (!fromQueue || dueAt < queued.DueAt))
+            {
+                return true;
+            }
+            entry = (queued.Id, queued.Version);
+            dueAt = queued.DueAt;
+            return fromQueue;
+        }
+
+        public void Dequeue()
+        {
+            var fromQueue = _inOrder.TryPeek(out var queued);
+            if (_heap.TryPeek(out _, out var dueAt) && (!fromQueue || dueAt < queued.DueAt))
+            {
+                _heap.Dequeue();
+                return;
+            }
+            _inOrder.Dequeue();
+        }
     }
 
     // Unique per store without a system call per lease: a random store prefix and a counter.
