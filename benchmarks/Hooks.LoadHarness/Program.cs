@@ -205,13 +205,16 @@ async Task<(double Rate, double CpuMicroseconds)> Measure(Func<Task<double>> run
     var gen2 = GC.CollectionCount(2);
     var gen0 = GC.CollectionCount(0);
     var paused = GC.GetTotalPauseDuration();
+    var workItems = ThreadPool.CompletedWorkItemCount;
+    var contention = Monitor.LockContentionCount;
     var wall = Stopwatch.StartNew();
     var rate = await run();
     var pausedNow = GC.GetTotalPauseDuration() - paused;
     var cpu = Process.GetCurrentProcess().TotalProcessorTime - before;
     if (Environment.GetEnvironmentVariable("HOOKS_LOAD_VERBOSE") == "1")
     {
-        Console.WriteLine($"  {ThreadPool.ThreadCount} pool threads, {receivers.Sum(r => r.Connections)} connections, {receivers.Average(r => r.AverageInFlight):0.0} requests in progress on arrival, longest gap between arrivals {receivers.Max(r => r.LongestGap).TotalMilliseconds:N0} ms, {(GC.GetTotalAllocatedBytes() - allocated) / messages:N0} B allocated per delivery, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}, GC paused {pausedNow.TotalMilliseconds:N0} of {wall.Elapsed.TotalMilliseconds:N0} ms, heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1_048_576:N0} MiB");
+        Console.WriteLine($"  {ThreadPool.ThreadCount} pool threads, {receivers.Sum(r => r.Connections)} connections, {receivers.Average(r => r.AverageInFlight):0.0} requests in progress on arrival, longest gap between arrivals {receivers.Max(r => r.LongestGap).TotalMilliseconds:N0} ms, {(GC.GetTotalAllocatedBytes() - allocated) / messages:N0} B allocated per delivery, gen0 {GC.CollectionCount(0) - gen0}, gen2 {GC.CollectionCount(2) - gen2}, GC paused {pausedNow.TotalMilliseconds:N0} of {wall.Elapsed.TotalMilliseconds:N0} ms, heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1_048_576:N0} MiB, " +
+            $"{(double)(ThreadPool.CompletedWorkItemCount - workItems) / messages:0.00} pool work items and {(double)(Monitor.LockContentionCount - contention) / messages:0.000} contended locks per delivery");
     }
     return (rate, cpu.TotalMicroseconds / messages);
 }

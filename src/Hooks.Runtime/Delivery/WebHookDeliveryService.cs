@@ -219,6 +219,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
     {
         var reader = _queue.Reader;
         using var timeout = new WebHookAttemptTimeout(_time, stoppingToken);
+        using var hmac = new Hooks.Security.WebHookHmacCache(); // this worker's keyed HMAC contexts
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -262,7 +263,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 }
                 while (true)
                 {
-                    await AttemptAndRecordAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
+                    await AttemptAndRecordAsync(lease, timeout, hmac, stoppingToken).ConfigureAwait(false);
                     if (slot is null || !TryTakeWaiting(slot, out lease!))
                     {
                         break;
@@ -281,11 +282,12 @@ internal sealed class WebHookDeliveryService : BackgroundService
     // Pooled state machine: it completes asynchronously on every delivery (the HTTP call), and a worker runs one
     // attempt after another, so its box is reused rather than allocated per delivery.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AttemptAndRecordAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
+    private async ValueTask AttemptAndRecordAsync(WebHookLease lease, WebHookAttemptTimeout timeout, Hooks.Security.WebHookHmacCache hmac,
+        CancellationToken stoppingToken)
     {
         try
         {
-            var result = await AttemptAsync(lease, timeout, stoppingToken).ConfigureAwait(false);
+            var result = await AttemptAsync(lease, timeout, hmac, stoppingToken).ConfigureAwait(false);
             _results.Enqueue(result);
             await RecordQueuedAsync().ConfigureAwait(false);
         }
@@ -397,7 +399,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
 
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<WebHookAttemptResult> AttemptAsync(WebHookLease lease, WebHookAttemptTimeout timeout, CancellationToken stoppingToken)
+    private async ValueTask<WebHookAttemptResult> AttemptAsync(WebHookLease lease, WebHookAttemptTimeout timeout, Hooks.Security.WebHookHmacCache hmac,
+        CancellationToken stoppingToken)
     {
         var delivery = lease.Delivery;
         var subscription = lease.Subscription;
@@ -413,7 +416,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
         else
         {
-            sent = await _sender.SendAsync(subscription.Url, delivery.MessageId, lease.Message.Body, secrets, number, startedAt, timeout).ConfigureAwait(false);
+            sent = await _sender.SendAsync(subscription.Url, delivery.MessageId, lease.Message.Body, secrets, number, startedAt, timeout, hmac).ConfigureAwait(false);
             stoppingToken.ThrowIfCancellationRequested();
         }
 

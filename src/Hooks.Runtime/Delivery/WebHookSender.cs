@@ -37,11 +37,11 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<WebHookSendResult> SendAsync(Uri url, string messageId, ReadOnlyMemory<byte> body,
-        WebHookSecret[] secrets, int attempt, DateTimeOffset now, WebHookAttemptTimeout timeout)
+        WebHookSecret[] secrets, int attempt, DateTimeOffset now, WebHookAttemptTimeout timeout, WebHookHmacCache hmac)
     {
         var settings = options.Value;
         var seconds = now.ToUnixTimeSeconds();
-        var signature = WebHookSigner.Sign(secrets, messageId, seconds, body.Span);
+        var signature = WebHookSigner.Sign(secrets, messageId, seconds, body.Span, hmac);
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
             Content = new ReadOnlyMemoryContent(body),

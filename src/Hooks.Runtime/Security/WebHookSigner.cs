@@ -48,7 +48,21 @@ public static class WebHookSigner
     /// <returns><c>false</c> when <paramref name="destination"/> is shorter than <see cref="HeaderLength"/>.</returns>
     /// <exception cref="ArgumentException">No secrets, or an id that is empty or longer than 256 chars.</exception>
     public static bool TrySign(ReadOnlySpan<WebHookSecret> secrets, ReadOnlySpan<char> id, long timestamp,
-        ReadOnlySpan<byte> body, Span<char> destination, out int charsWritten)
+        ReadOnlySpan<byte> body, Span<char> destination, out int charsWritten) =>
+        TrySign(secrets, id, timestamp, body, destination, out charsWritten, hmac: null);
+
+    /// <summary>Signs with keyed contexts kept in <paramref name="hmac"/> (a dispatcher worker's); allocates only the header.</summary>
+    internal static string Sign(ReadOnlySpan<WebHookSecret> secrets, ReadOnlySpan<char> id, long timestamp, ReadOnlySpan<byte> body,
+        WebHookHmacCache hmac)
+    {
+        var length = HeaderLength(secrets.Length);
+        Span<char> header = length <= 512 ? stackalloc char[length] : new char[length];
+        TrySign(secrets, id, timestamp, body, header, out var written, hmac);
+        return new string(header[..written]);
+    }
+
+    private static bool TrySign(ReadOnlySpan<WebHookSecret> secrets, ReadOnlySpan<char> id, long timestamp,
+        ReadOnlySpan<byte> body, Span<char> destination, out int charsWritten, WebHookHmacCache? hmac)
     {
         if (secrets.IsEmpty)
         {
@@ -83,7 +97,14 @@ public static class WebHookSigner
             destination[position++] = 'v';
             destination[position++] = '1';
             destination[position++] = ',';
-            content.Hash(secret.Key, hash);
+            if (hmac is null)
+            {
+                content.Hash(secret.Key, hash);
+            }
+            else
+            {
+                hmac.Hash(secret, content.Bytes, hash);
+            }
             Convert.TryToBase64Chars(hash, destination[position..], out var b64);
             position += b64;
         }
