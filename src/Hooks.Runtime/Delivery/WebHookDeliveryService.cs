@@ -427,7 +427,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
         {
             case WebHookAttemptOutcome.Succeeded:
                 status = WebHookDeliveryStatus.Succeeded;
-                WebHookDiagnostics.DeliveryLatency.Record((_time.GetUtcNow() - lease.Message.Timestamp).TotalSeconds);
+                if (WebHookDiagnostics.DeliveryLatency.Enabled)
+                {
+                    WebHookDiagnostics.DeliveryLatency.Record((_time.GetUtcNow() - lease.Message.Timestamp).TotalSeconds);
+                }
                 Log.Delivered(_logger, delivery.MessageId, subscription.Id, number, sent.StatusCode);
                 break;
             case WebHookAttemptOutcome.Gone:
@@ -463,9 +466,12 @@ internal sealed class WebHookDeliveryService : BackgroundService
             Log.SubscriptionDisabled(_logger, subscription.Id, disable);
         }
 
-        var outcomeTag = new KeyValuePair<string, object?>("webhook.outcome", WebHookAttemptOutcomeNames.Of(sent.Outcome));
-        WebHookDiagnostics.Attempts.Add(1, outcomeTag);
-        WebHookDiagnostics.AttemptDuration.Record(sent.Duration.TotalSeconds, outcomeTag);
+        if (WebHookDiagnostics.Attempts.Enabled || WebHookDiagnostics.AttemptDuration.Enabled)
+        {
+            var outcomeTag = new KeyValuePair<string, object?>("webhook.outcome", WebHookAttemptOutcomeNames.Of(sent.Outcome));
+            WebHookDiagnostics.Attempts.Add(1, outcomeTag);
+            WebHookDiagnostics.AttemptDuration.Record(sent.Duration.TotalSeconds, outcomeTag);
+        }
         if (activity is not null)
         {
             activity.SetTag("webhook.outcome", WebHookAttemptOutcomeNames.Of(sent.Outcome));

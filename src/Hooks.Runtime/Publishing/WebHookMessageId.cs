@@ -32,31 +32,40 @@ public static class WebHookMessageId
         var ms = (ulong)Math.Max(0, now.ToUnixTimeMilliseconds()) & 0xFFFF_FFFF_FFFFUL;
         Span<byte> random = stackalloc byte[10];
         NextRandom(random);
-        UInt128 value = ms;
-        foreach (var b in random)
-        {
-            value = (value << 8) | b;
-        }
-        return Format(prefix, value);
+        // 48 bits of milliseconds, then 80 random bits: the high half holds the time and 16 random bits.
+        var high = (ms << 16) | System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(random[8..]);
+        var low = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(random);
+        return Format(prefix, high, low);
     }
 
     /// <summary>The id with <paramref name="prefix"/> whose 128 bits are <paramref name="value"/>.</summary>
-    internal static string Format(string prefix, UInt128 value) =>
-        string.Create(prefix.Length + 26, (prefix, value), static (span, state) =>
+    internal static string Format(string prefix, UInt128 value) => Format(prefix, (ulong)(value >> 64), (ulong)value);
+
+    // 26 chars of 5 bits, most significant first; the first holds the top 3 bits. Two 64-bit halves rather than one
+    // UInt128: an id is made, read and remade on every delivery of the in-memory store.
+    private static string Format(string prefix, ulong high, ulong low) =>
+        string.Create(prefix.Length + 26, (prefix, high, low), static (span, state) =>
         {
             state.prefix.AsSpan().CopyTo(span);
             var chars = span[state.prefix.Length..];
-            var v = state.value;
             for (var i = 25; i >= 0; i--)
             {
-                chars[i] = Alphabet[(int)(v & 31)];
-                v >>= 5;
+                chars[i] = Alphabet[(int)(Bits(state.high, state.low, (25 - i) * 5) & 31)];
             }
         });
 
+    // The 64 bits of high:low from bit offset (below 128) on.
+    private static ulong Bits(ulong high, ulong low, int offset) => offset switch
+    {
+        >= 64 => high >> (offset - 64),
+        0 => low,
+        _ => (low >> offset) | (high << (64 - offset)),
+    };
+
     /// <summary>
     /// The 128 bits of an id made by <see cref="Create"/> with <paramref name="prefix"/>: <c>true</c> only when
-    /// <see cref="Format"/> gives back exactly <paramref name="id"/>, so a store may keep the bits instead of the string.
+    /// <see cref="Format(string, UInt128)"/> gives back exactly <paramref name="id"/>, so a store may keep the bits
+    /// instead of the string.
     /// </summary>
     internal static bool TryParse(string id, string prefix, out UInt128 value)
     {
@@ -66,17 +75,30 @@ public static class WebHookMessageId
             return false;
         }
         var chars = id.AsSpan(prefix.Length);
+        ulong high = 0, low = 0;
         for (var i = 0; i < chars.Length; i++)
         {
             var digit = Digit(chars[i]);
             // 26 chars hold 130 bits: the first may only use the low 3 (128 in all).
             if (digit < 0 || (i == 0 && digit > 7))
             {
-                value = 0;
                 return false;
             }
-            value = (value << 5) | (uint)digit;
+            var offset = (25 - i) * 5;
+            if (offset >= 64)
+            {
+                high |= (ulong)digit << (offset - 64);
+            }
+            else
+            {
+                low |= (ulong)digit << offset;
+                if (offset > 59)
+                {
+                    high |= (ulong)digit >> (64 - offset); // a digit astride the halves
+                }
+            }
         }
+        value = new UInt128(high, low);
         return true;
     }
 

@@ -44,9 +44,19 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
     internal async ValueTask<PublishedMessage> AppendAsync(string eventType, ReadOnlyMemory<byte> body, DateTimeOffset now,
         string? idempotencyKey, string? subscriptionId, CancellationToken cancellationToken, byte[]? rented = null)
     {
+        using var activity = WebHookDiagnostics.ActivitySource.StartActivity("webhook publish", ActivityKind.Producer);
+        var id = WebHookMessageId.NewMessageId(now);
+        activity?.SetTag("webhook.event_type", eventType);
+        activity?.SetTag("webhook.message_id", id);
+        WebHookAppendResult result;
         try
         {
-            return await AppendCoreAsync(eventType, body, now, idempotencyKey, subscriptionId, cancellationToken).ConfigureAwait(false);
+            result = await store.AppendMessageAsync(new WebHookMessageDraft
+            {
+                Message = new WebHookMessage { Id = id, EventType = eventType, Timestamp = now, Body = body },
+                IdempotencyKey = idempotencyKey,
+                SubscriptionId = subscriptionId,
+            }, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -55,25 +65,13 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
-    }
-
-    private async ValueTask<PublishedMessage> AppendCoreAsync(string eventType, ReadOnlyMemory<byte> body, DateTimeOffset now,
-        string? idempotencyKey, string? subscriptionId, CancellationToken cancellationToken)
-    {
-        using var activity = WebHookDiagnostics.ActivitySource.StartActivity("webhook publish", ActivityKind.Producer);
-        var id = WebHookMessageId.NewMessageId(now);
-        activity?.SetTag("webhook.event_type", eventType);
-        activity?.SetTag("webhook.message_id", id);
-        var result = await store.AppendMessageAsync(new WebHookMessageDraft
-        {
-            Message = new WebHookMessage { Id = id, EventType = eventType, Timestamp = now, Body = body },
-            IdempotencyKey = idempotencyKey,
-            SubscriptionId = subscriptionId,
-        }, cancellationToken).ConfigureAwait(false);
 
         if (!result.Duplicate)
         {
-            WebHookDiagnostics.MessagesPublished.Add(1, new KeyValuePair<string, object?>("webhook.event_type", eventType));
+            if (WebHookDiagnostics.MessagesPublished.Enabled)
+            {
+                WebHookDiagnostics.MessagesPublished.Add(1, new KeyValuePair<string, object?>("webhook.event_type", eventType));
+            }
             WebHookDiagnostics.DeliveriesCreated.Add(result.Deliveries);
             if (result.Deliveries > 0)
             {

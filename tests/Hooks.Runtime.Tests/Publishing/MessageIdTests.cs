@@ -18,6 +18,52 @@ public sealed class MessageIdTests
         Assert.Equal(1000, sameMs.Count);
     }
 
+    [Fact]
+    public void Ids_round_trip_through_their_bits_and_match_a_plain_base32_reading()
+    {
+        var random = new Random(7);
+        var bytes = new byte[16];
+        UInt128[] edges = [UInt128.Zero, UInt128.One, UInt128.MaxValue, (UInt128)ulong.MaxValue, (UInt128)ulong.MaxValue + 1, UInt128.MaxValue >> 1];
+        var values = edges.Concat(Enumerable.Range(0, 2000).Select(_ =>
+        {
+            random.NextBytes(bytes);
+            return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(bytes);
+        }));
+        foreach (var value in values)
+        {
+            var id = WebHookMessageId.Format("msg_", value);
+            Assert.Equal("msg_" + PlainBase32(value), id);
+            Assert.True(WebHookMessageId.TryParse(id, "msg_", out var parsed));
+            Assert.Equal(value, parsed);
+        }
+        var made = WebHookMessageId.NewMessageId(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Assert.True(WebHookMessageId.TryParse(made, "msg_", out var bits));
+        Assert.Equal(made, WebHookMessageId.Format("msg_", bits));
+        Assert.Equal((ulong)new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), (ulong)(bits >> 80));
+    }
+
+    [Theory]
+    [InlineData("msg_")]
+    [InlineData("msg_0000000000000000000000000")]      // 25 chars
+    [InlineData("msg_000000000000000000000000000")]    // 27 chars
+    [InlineData("msg_8ZZZZZZZZZZZZZZZZZZZZZZZZZ")]     // over 128 bits
+    [InlineData("msg_0000000000000000000000000I")]     // not in the alphabet
+    [InlineData("msg_0000000000000000000000000a")]     // lower case
+    [InlineData("sub_00000000000000000000000000")]     // another prefix
+    public void Only_ids_that_format_back_exactly_parse(string id) =>
+        Assert.False(WebHookMessageId.TryParse(id, "msg_", out _));
+
+    private static string PlainBase32(UInt128 value)
+    {
+        var chars = new char[26];
+        for (var i = 25; i >= 0; i--)
+        {
+            chars[i] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[(int)(value & 31)];
+            value >>= 5;
+        }
+        return new string(chars);
+    }
+
     [Theory]
     [InlineData("order.*", "order.created", true)]
     [InlineData("order.*", "order.item.added", true)]
