@@ -3,7 +3,7 @@
 //
 //   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- [--messages 20000] [--concurrency 64] [--receivers 1]
 //       [--rounds 3] [--publishers <concurrency>] [--receiver-delay-ms 0] [--retain 10000] [--mode both|naive|pipeline]
-//       [--per-subscription <concurrency>] [--warmup 10000]
+//       [--per-subscription <concurrency>] [--warmup 60000]
 //   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- --mode receive [--messages 20000] [--concurrency 32] [--rounds 3]
 //       requests/s through the generated MapWebHooks endpoint next to a bare minimal-API endpoint (ReceiveBenchmark.cs)
 // HOOKS_LOAD_VERBOSE=1 adds per-run connections, allocation and GC counts.
@@ -92,8 +92,9 @@ using var naiveClient = new HttpClient(new SocketsHttpHandler
 });
 
 // Warm up both paths alike (JIT tiering and PGO, connection pools), in alternating chunks: the same number of
-// deliveries each, enough for both to reach their optimized code before round 1 (2 000 each was not).
-var warmup = Arg("--warmup", 10_000);
+// deliveries each, enough for both to reach their optimized code before round 1: with 10 000 each, the first four
+// or five rounds still ran at twice the steady CPU per delivery, the pipeline (more code to tier up) longer.
+var warmup = Arg("--warmup", 60_000);
 var chunk = Math.Min(2_000, messages);
 for (var warmed = 0; warmed < warmup; warmed += chunk)
 {
