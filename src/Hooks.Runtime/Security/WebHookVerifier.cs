@@ -6,7 +6,7 @@ namespace Hooks.Security;
 /// Verifies Standard Webhooks 1.0 signatures: the timestamp within tolerance of <see cref="TimeProvider"/>'s clock
 /// (both directions), then any <c>v1</c> entry of the signature header matching any configured secret, compared in
 /// constant time. Unknown versions (<c>v2,</c>, <c>v1a,</c>) are ignored. Never throws on request input and
-/// allocates nothing.
+/// allocates nothing once warm: each secret's keyed HMAC contexts are pooled and reused across requests.
 /// </summary>
 public sealed class WebHookVerifier
 {
@@ -22,6 +22,7 @@ public sealed class WebHookVerifier
     private const int HashBytes = 32;
 
     private readonly WebHookSecret[] _secrets;
+    private readonly WebHookHmacPool[] _hmac; // per secret: keyed contexts reused across requests
     private readonly TimeProvider _time;
     private readonly long _toleranceSeconds;
 
@@ -41,6 +42,7 @@ public sealed class WebHookVerifier
         {
             ArgumentNullException.ThrowIfNull(secret, nameof(secrets));
         }
+        _hmac = [.. _secrets.Select(secret => new WebHookHmacPool(secret))];
         var t = tolerance ?? DefaultTolerance;
         ArgumentOutOfRangeException.ThrowIfLessThan(t, TimeSpan.Zero, nameof(tolerance));
         _toleranceSeconds = (long)t.TotalSeconds;
@@ -89,7 +91,7 @@ public sealed class WebHookVerifier
         {
             for (var i = 0; i < _secrets.Length; i++)
             {
-                content.Hash(_secrets[i].Key, expected.Slice(i * HashBytes, HashBytes));
+                _hmac[i].Hash(content.Bytes, expected.Slice(i * HashBytes, HashBytes));
             }
         }
 

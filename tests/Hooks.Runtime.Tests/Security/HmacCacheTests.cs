@@ -50,4 +50,41 @@ public sealed class HmacCacheTests
         cache.Dispose();
         Assert.Throws<ObjectDisposedException>(() => WebHookSigner.Sign([secret], "msg_1", 1, Body, cache));
     }
+
+    [Fact]
+    public async Task A_verifier_shared_by_many_threads_accepts_every_good_signature_and_refuses_every_bad_one()
+    {
+        WebHookSecret[] secrets = [WebHookSecret.Generate(), WebHookSecret.Generate()];
+        var now = DateTimeOffset.UtcNow;
+        var verifier = new WebHookVerifier(secrets, new FixedClock(now));
+        var timestamp = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var start = new Barrier(8);
+        var failures = await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(() =>
+        {
+            start.SignalAndWait(TimeSpan.FromSeconds(30));
+            var wrong = 0;
+            for (var i = 0; i < 500; i++)
+            {
+                var id = $"msg_{worker}_{i}";
+                var body = Body.Concat(new byte[i % 97]).ToArray();
+                var signature = WebHookSigner.Sign(secrets[i % 2], id, now.ToUnixTimeSeconds(), body);
+                if (!verifier.Verify(id, timestamp, signature, body).IsValid)
+                {
+                    wrong++;
+                }
+                body[^1] ^= 1;
+                if (verifier.Verify(id, timestamp, signature, body).IsValid)
+                {
+                    wrong++;
+                }
+            }
+            return wrong;
+        })));
+        Assert.All(failures, f => Assert.Equal(0, f));
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
 }
