@@ -2,6 +2,7 @@ using System.Text;
 using Hooks.Publishing;
 using Hooks.Security;
 using Hooks.Storage;
+using Hooks.Tests.Infrastructure;
 
 namespace Hooks.Tests.Storage;
 
@@ -40,23 +41,8 @@ public sealed class InMemoryStoreLayoutTests
 
     private static async Task Succeed(InMemoryWebHookStore store, IEnumerable<WebHookLease> leases, string? responseBody = null)
     {
-        await store.RecordAttemptsAsync([.. leases.Select(lease => new WebHookAttemptResult
-        {
-            Lease = new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken),
-            Attempt = new WebHookAttempt
-            {
-                DeliveryId = lease.Delivery.Id,
-                MessageId = lease.Message.Id,
-                SubscriptionId = lease.Subscription.Id,
-                Number = lease.Delivery.Attempts + 1,
-                StartedAt = T0,
-                Duration = TimeSpan.FromMilliseconds(12),
-                Outcome = WebHookAttemptOutcome.Succeeded,
-                StatusCode = 200,
-                ResponseBody = responseBody,
-            },
-            NewStatus = WebHookDeliveryStatus.Succeeded,
-        })]);
+        await store.RecordAttemptsAsync([.. leases.Select(lease => LeaseResults.Of(lease, WebHookDeliveryStatus.Succeeded, T0,
+            outcome: WebHookAttemptOutcome.Succeeded, statusCode: 200, responseBody: responseBody, duration: TimeSpan.FromMilliseconds(12)))]);
     }
 
     private static byte[] Body(int length, int seed)
@@ -199,13 +185,7 @@ public sealed class InMemoryStoreLayoutTests
         // A retry due at T0+1s, then publishes at T0+2s and T0+0.5s (out of order), then one at T0+3s.
         await Append(store, WebHookMessageId.NewMessageId(T0), "{}"u8.ToArray(), T0);
         var first = Assert.Single(await store.LeaseDueAsync(T0, 10, Lease));
-        await store.RecordAttemptsAsync([new WebHookAttemptResult
-        {
-            Lease = new WebHookLeaseRef(first.Delivery.Id, first.LeaseToken),
-            Attempt = new WebHookAttempt { DeliveryId = first.Delivery.Id, MessageId = first.Message.Id, SubscriptionId = "sub_a", Number = 1, StartedAt = T0, Outcome = WebHookAttemptOutcome.HttpError },
-            NewStatus = WebHookDeliveryStatus.Pending,
-            NextAttemptAt = T0.AddSeconds(1),
-        }]);
+        await store.RecordAttemptsAsync([LeaseResults.Of(first, WebHookDeliveryStatus.Pending, T0, T0.AddSeconds(1))]);
         var at2 = (await Append(store, WebHookMessageId.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(2))).MessageId;
         var atHalf = (await Append(store, WebHookMessageId.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(0.5))).MessageId;
         var at3 = (await Append(store, WebHookMessageId.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(3))).MessageId;

@@ -1,6 +1,7 @@
 using Hooks.Publishing;
 using Hooks.Security;
 using Hooks.Storage;
+using Hooks.Tests.Infrastructure;
 
 namespace Hooks.Tests.Storage;
 
@@ -26,21 +27,8 @@ public sealed class InMemoryWebHookStoreTests
         SubscriptionId = only,
     };
 
-    private static WebHookAttemptResult Result(WebHookLease lease, WebHookDeliveryStatus status, DateTimeOffset next = default, WebHookAttemptOutcome outcome = WebHookAttemptOutcome.HttpError) => new()
-    {
-        Lease = new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken),
-        Attempt = new WebHookAttempt
-        {
-            DeliveryId = lease.Delivery.Id,
-            MessageId = lease.Message.Id,
-            SubscriptionId = lease.Subscription.Id,
-            Number = lease.Delivery.Attempts + 1,
-            StartedAt = T0,
-            Outcome = outcome,
-        },
-        NewStatus = status,
-        NextAttemptAt = next,
-    };
+    private static WebHookAttemptResult Result(WebHookLease lease, WebHookDeliveryStatus status, DateTimeOffset next = default, WebHookAttemptOutcome outcome = WebHookAttemptOutcome.HttpError) =>
+        LeaseResults.Of(lease, status, T0, next, outcome);
 
     [Fact]
     public async Task Appends_one_delivery_per_enabled_matching_subscription()
@@ -258,12 +246,7 @@ public sealed class InMemoryWebHookStoreRetentionTests
 
         foreach (var lease in await store.LeaseDueAsync(T0, 10, TimeSpan.FromMinutes(1)))
         {
-            await store.RecordAttemptsAsync([new WebHookAttemptResult
-            {
-                Lease = new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken),
-                Attempt = new WebHookAttempt { DeliveryId = lease.Delivery.Id, MessageId = lease.Message.Id, SubscriptionId = "sub_a", Number = 1, StartedAt = T0, Outcome = WebHookAttemptOutcome.Succeeded },
-                NewStatus = WebHookDeliveryStatus.Succeeded,
-            }]);
+            await store.RecordAttemptsAsync([LeaseResults.Of(lease, WebHookDeliveryStatus.Succeeded, T0, outcome: WebHookAttemptOutcome.Succeeded)]);
         }
         var fourth = await Append("k4");
 
