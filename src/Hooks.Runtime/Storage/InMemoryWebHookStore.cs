@@ -677,6 +677,16 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         }
     }
 
+    /// <summary>What the store holds, for tests that pin its bounds.</summary>
+    internal (int Messages, int Deliveries, int Slabs, int DueEntries, int LeaseEntries, int AttemptLists) Footprint()
+    {
+        lock (_gate)
+        {
+            return (_messages.Count, _deliveries.Count, _slabs.Count(slab => slab is not null), _due.Count, _leaseExpiries.Count,
+                _attemptLists.Count);
+        }
+    }
+
     private long AddDelivery(long sequence, int slot, DateTimeOffset dueAt)
     {
         var id = ++_nextDeliveryId;

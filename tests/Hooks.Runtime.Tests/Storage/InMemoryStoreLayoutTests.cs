@@ -195,4 +195,34 @@ public sealed class InMemoryStoreLayoutTests
         Assert.Equal([atHalf, first.Message.Id, at2, at3], leased.Select(l => l.Message.Id));
         Assert.Equal(2, (await store.LeaseDueAsync(T0.AddSeconds(10).Add(Lease), 2, Lease)).Count); // expired leases come back
     }
+
+    [Fact]
+    public async Task A_long_run_stays_within_its_bounds()
+    {
+        // 40 000 messages through publish, lease and record, as a busy dispatcher would, with retries mixed in:
+        // what is kept stays near the limit, and finished leases do not pile up in the expiry queue.
+        var store = await StoreWith(maxMessages: 1000);
+        var body = Body(300, 1);
+        var now = T0;
+        for (var batch = 0; batch < 400; batch++)
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await Append(store, WebHookMessageId.NewMessageId(now), body, now);
+            }
+            var leases = await store.LeaseDueAsync(now, 200, Lease);
+            await store.RecordAttemptsAsync([.. leases.Select((lease, i) => i % 10 == 0 && lease.Delivery.Attempts == 0
+                ? LeaseResults.Of(lease, WebHookDeliveryStatus.Pending, now, now.AddMilliseconds(1), statusCode: 500, responseBody: "busy")
+                : LeaseResults.Of(lease, WebHookDeliveryStatus.Succeeded, now, outcome: WebHookAttemptOutcome.Succeeded, statusCode: 204))]);
+            now = now.AddMilliseconds(1);
+
+            var footprint = store.Footprint();
+            Assert.InRange(footprint.Messages, 0, 1000 + 200);
+            Assert.InRange(footprint.Deliveries, 0, 1000 + 200);
+            Assert.InRange(footprint.LeaseEntries, 0, 200);
+            Assert.InRange(footprint.DueEntries, 0, 200);
+            Assert.InRange(footprint.AttemptLists, 0, 1000 + 200);
+            Assert.InRange(footprint.Slabs, 0, 10); // 1 200 bodies of 300 bytes fill about 6 slabs
+        }
+    }
 }
