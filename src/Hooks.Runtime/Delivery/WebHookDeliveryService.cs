@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Hooks.Diagnostics;
+using Hooks.Security;
 using Hooks.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -219,7 +220,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
     {
         var reader = _queue.Reader;
         using var timeout = new WebHookAttemptTimeout(_time, stoppingToken);
-        using var hmac = new Hooks.Security.WebHookHmacCache(); // this worker's keyed HMAC contexts
+        using var hmac = new WebHookHmacCache(); // this worker's keyed HMAC contexts
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -282,7 +283,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
     // Pooled state machine: it completes asynchronously on every delivery (the HTTP call), and a worker runs one
     // attempt after another, so its box is reused rather than allocated per delivery.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AttemptAndRecordAsync(WebHookLease lease, WebHookAttemptTimeout timeout, Hooks.Security.WebHookHmacCache hmac,
+    private async ValueTask AttemptAndRecordAsync(WebHookLease lease, WebHookAttemptTimeout timeout, WebHookHmacCache hmac,
         CancellationToken stoppingToken)
     {
         try
@@ -399,7 +400,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
 
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<WebHookAttemptResult> AttemptAsync(WebHookLease lease, WebHookAttemptTimeout timeout, Hooks.Security.WebHookHmacCache hmac,
+    private async ValueTask<WebHookAttemptResult> AttemptAsync(WebHookLease lease, WebHookAttemptTimeout timeout, WebHookHmacCache hmac,
         CancellationToken stoppingToken)
     {
         var delivery = lease.Delivery;

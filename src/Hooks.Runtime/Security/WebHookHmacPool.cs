@@ -31,7 +31,7 @@ internal sealed class WebHookHmacPool(WebHookSecret secret)
 
     private IncrementalHash Rent()
     {
-        // Start where this thread last looked, so concurrent users mostly touch different slots.
+        // Each thread starts at a slot of its own, so concurrent users mostly touch different slots.
         var start = Environment.CurrentManagedThreadId;
         for (var i = 0; i < _idle.Length; i++)
         {
