@@ -6,14 +6,15 @@ namespace Hooks.Storage;
 /// Records of one kind (<typeparamref name="T"/>, a struct without references) kept by a key the store hands out in
 /// increasing order (a message's sequence, a delivery's id), in chunks of 4 096. The garbage collector never looks
 /// inside a chunk (it holds no references), so a backlog of a million records costs it a few hundred objects, not
-/// millions; a chunk whose records are all removed is cleared and kept for reuse, or dropped.
+/// millions; a chunk whose records are all removed is cleared and kept for reuse (up to 16), or dropped.
 /// </summary>
 internal sealed class InMemoryRecordTable<T> where T : struct
 {
     private const int Shift = 12;
     private const int ChunkSize = 1 << Shift;
     private const int Mask = ChunkSize - 1;
-    private const int SpareChunks = 2;
+    // Emptied chunks kept for reuse, so a burst of records does not make the heap grow and shrink each time.
+    private const int SpareChunks = 16;
 
     private sealed class Chunk(T[] items)
     {

@@ -70,7 +70,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private readonly Dictionary<long, List<long>> _laterDeliveries = [];
     private long _nextSequence;
 
-    // Bodies, copied into slabs; a slab is dropped (never reused: a handed-out body may still point into it) once
+    // Bodies, copied into slabs. Bodies leave the store as copies, so a slab whose messages are all forgotten is
+    // kept for reuse (up to SpareSlabs): the heap does not grow and shrink with every burst of publishes, which
+    // costs fresh pages from the kernel.
     // the messages in it are all forgotten.
     private const int SlabSize = 64 * 1024 - 64;  // under the large object heap's threshold
     private const int OwnArrayAbove = SlabSize / 4;
@@ -78,6 +80,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private readonly List<int> _slabLive = [];
     private int _firstSlab;                        // the number of _slabs[0]
     private int _slabUsed = SlabSize;              // bytes used in the newest slab (full: none yet)
+    private const int SpareSlabs = 256;            // 16 MB
+    private readonly Stack<byte[]> _spareSlabs = new();
 
     // Deliveries by id; attempts beyond the one a record holds.
     private readonly InMemoryRecordTable<DeliveryRecord> _deliveries = new();
@@ -785,9 +789,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             Id = id ?? IdOf(sequence),
             EventType = _eventTypes[message.EventType],
             Timestamp = message.Timestamp,
-            // A view of the slab, not a copy: slabs are never reused, so the body stays as it was.
+            // A copy: slabs are reused once their messages are forgotten, and a body handed out may live longer.
             Body = message.Slab < 0 ? ReadOnlyMemory<byte>.Empty
-                : new ReadOnlyMemory<byte>(_slabs[message.Slab - _firstSlab], message.Offset, message.Length),
+                : _slabs[message.Slab - _firstSlab].AsSpan(message.Offset, message.Length).ToArray(),
             Sequence = sequence,
         };
     }
@@ -851,12 +855,13 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         if (body.Length > OwnArrayAbove || _slabUsed + body.Length > SlabSize)
         {
             // A large body gets an array of its own, and the slab after it starts afresh.
-            var size = body.Length > OwnArrayAbove ? body.Length : SlabSize;
             if (_slabs.Count > 0 && _slabLive[^1] == 0)
             {
-                _slabs[^1] = null; // every body in it was forgotten while it was the newest
+                Recycle(_slabs[^1]!); // every body in it was forgotten while it was the newest
+                _slabs[^1] = null;
             }
-            _slabs.Add(GC.AllocateUninitializedArray<byte>(size));
+            _slabs.Add(body.Length > OwnArrayAbove ? GC.AllocateUninitializedArray<byte>(body.Length)
+                : _spareSlabs.TryPop(out var spare) ? spare : GC.AllocateUninitializedArray<byte>(SlabSize));
             _slabLive.Add(0);
             _slabUsed = 0;
         }
@@ -879,8 +884,17 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         {
             return; // still holds bodies, or is the slab being filled
         }
+        Recycle(_slabs[index]!);
         _slabs[index] = null;
         DropEmptySlabs();
+    }
+
+    private void Recycle(byte[] slab)
+    {
+        if (slab.Length == SlabSize && _spareSlabs.Count < SpareSlabs)
+        {
+            _spareSlabs.Push(slab); // bodies are copied out, so nothing outside the store points into it
+        }
     }
 
     private void DropEmptySlabs()
