@@ -12,7 +12,9 @@ namespace Hooks.Storage;
 /// chosen for the garbage collector. Messages and deliveries are records in reference-free chunks
 /// (<see cref="InMemoryRecordTable{T}"/>), bodies are copied into shared 64 KB slabs, message ids are kept as their
 /// 128 bits, and an attempt without text is kept in its delivery's record. A pending message so costs the collector
-/// nothing to keep; objects are made when something is handed out (a lease, a listing) and die young.
+/// nothing to keep; objects (bodies included, as copies) are made when something is handed out (a lease, a listing)
+/// and die young. Emptied slabs and chunks are kept for reuse, about 30 MB at most, so the heap does not grow and
+/// shrink with every burst of publishes.
 /// </remarks>
 public sealed class InMemoryWebHookStore : IWebHookStore
 {
@@ -73,7 +75,6 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     // Bodies, copied into slabs. Bodies leave the store as copies, so a slab whose messages are all forgotten is
     // kept for reuse (up to SpareSlabs): the heap does not grow and shrink with every burst of publishes, which
     // costs fresh pages from the kernel.
-    // the messages in it are all forgotten.
     private const int SlabSize = 64 * 1024 - 64;  // under the large object heap's threshold
     private const int OwnArrayAbove = SlabSize / 4;
     private readonly List<byte[]?> _slabs = [];
