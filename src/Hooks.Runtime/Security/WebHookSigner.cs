@@ -32,13 +32,8 @@ public static class WebHookSigner
     /// <param name="timestamp">Unix seconds of this attempt (<c>webhook-timestamp</c>).</param>
     /// <param name="body">The exact body bytes sent.</param>
     /// <returns>The <c>webhook-signature</c> header value.</returns>
-    public static string Sign(ReadOnlySpan<WebHookSecret> secrets, ReadOnlySpan<char> id, long timestamp, ReadOnlySpan<byte> body)
-    {
-        var length = HeaderLength(secrets.Length);
-        Span<char> header = length <= 512 ? stackalloc char[length] : new char[length];
-        TrySign(secrets, id, timestamp, body, header, out var written);
-        return new string(header[..written]);
-    }
+    public static string Sign(ReadOnlySpan<WebHookSecret> secrets, ReadOnlySpan<char> id, long timestamp, ReadOnlySpan<byte> body) =>
+        Sign(secrets, id, timestamp, body, hmac: null);
 
     /// <summary>The chars a header with <paramref name="secretCount"/> signatures takes.</summary>
     public static int HeaderLength(int secretCount) =>
@@ -51,9 +46,12 @@ public static class WebHookSigner
         ReadOnlySpan<byte> body, Span<char> destination, out int charsWritten) =>
         TrySign(secrets, id, timestamp, body, destination, out charsWritten, hmac: null);
 
-    /// <summary>Signs with keyed contexts kept in <paramref name="hmac"/> (a dispatcher worker's); allocates only the header.</summary>
+    /// <summary>
+    /// Signs one-shot, or with keyed contexts kept in <paramref name="hmac"/> (a dispatcher worker's); allocates only
+    /// the header.
+    /// </summary>
     internal static string Sign(ReadOnlySpan<WebHookSecret> secrets, ReadOnlySpan<char> id, long timestamp, ReadOnlySpan<byte> body,
-        WebHookHmacCache hmac)
+        WebHookHmacCache? hmac)
     {
         var length = HeaderLength(secrets.Length);
         Span<char> header = length <= 512 ? stackalloc char[length] : new char[length];
