@@ -12,8 +12,7 @@ public sealed class WebHookContext
     /// <summary>When the event happened, from the envelope's <c>timestamp</c>.</summary>
     public required DateTimeOffset Timestamp { get; init; }
 
-    /// <summary>When this attempt was signed, from <c>webhook-timestamp</c>; equals <see cref="Timestamp"/> for
-    /// messages read from an event feed.</summary>
+    /// <summary>When this attempt was signed, from <c>webhook-timestamp</c>.</summary>
     public required DateTimeOffset SentAt { get; init; }
 
     /// <summary>The attempt number the producer reported (1 for the first), or <c>null</c> when it did not say.</summary>
@@ -26,8 +25,8 @@ public sealed class WebHookContext
     public WebHookSource Source { get; init; } = WebHookSource.Push;
 
     /// <summary>
-    /// The request headers, by case-insensitive name; empty for messages from an event feed. A view over the live
-    /// request: read it while the handler runs, copy what must outlive it.
+    /// The request headers, by case-insensitive name. A view over the live request: read it while the handler runs,
+    /// copy what must outlive it.
     /// </summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = EmptyHeaders;
 
@@ -38,9 +37,6 @@ public sealed class WebHookContext
 /// <summary>How a message reached the consumer.</summary>
 public enum WebHookSource
 {
-    /// <summary>The producer POSTed it (directly or over a reversed connection).</summary>
+    /// <summary>The producer POSTed it to this app's endpoint.</summary>
     Push,
-
-    /// <summary>The consumer's catch-up poller read it from the producer's event feed.</summary>
-    CatchUp,
 }
