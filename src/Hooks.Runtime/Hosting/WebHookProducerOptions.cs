@@ -65,6 +65,13 @@ public sealed class WebHookProducerOptions
     public bool RequireIntentVerification { get; set; } = true;
 
     /// <summary>
+    /// The name of the authorization policy a caller of the management API must pass to choose a subscription's
+    /// <c>verification</c> mode other than <c>challenge</c> (<c>ping</c> for stock Standard Webhooks receivers, or
+    /// <c>none</c>); <c>null</c> (the default) lets nobody choose them. See docs/intent-verification.md.
+    /// </summary>
+    public string? VerificationModePolicy { get; set; }
+
+    /// <summary>
     /// Networks deliveries may connect to although the SSRF guard refuses them by default (loopback, private,
     /// link-local, …), in CIDR form such as <c>127.0.0.0/8</c>. Empty by default.
     /// </summary>

@@ -63,12 +63,16 @@ public interface IWebHookStore
     /// <summary>Deliveries of a subscription, newest first.</summary>
     ValueTask<IReadOnlyList<WebHookDelivery>> ListDeliveriesAsync(WebHookDeliveryQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>The subscription's delivery with this id, or <c>null</c> when the subscription has none.</summary>
+    ValueTask<WebHookDelivery?> GetDeliveryAsync(string subscriptionId, long deliveryId, CancellationToken cancellationToken = default);
+
     /// <summary>Attempts of one delivery of the subscription, oldest first.</summary>
     ValueTask<IReadOnlyList<WebHookAttempt>> ListAttemptsAsync(string subscriptionId, long deliveryId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Makes the subscription's delivery of a message pending and due at <paramref name="now"/> (creating it when the
-    /// message never went to the subscription); returns <c>false</c> when the message or subscription is unknown.
+    /// Makes the subscription's delivery of a message pending and due at <paramref name="now"/>; returns <c>false</c>
+    /// when the subscription has no delivery of that message (never creates one: a message the filter refused, one
+    /// published before the subscription existed or another subscription's test event is not the subscription's).
     /// When an attempt of that delivery is running under a lease, its result is still recorded and one more attempt
     /// becomes due as soon as it is (or when the lease expires, if it never is).
     /// </summary>

@@ -68,8 +68,6 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private readonly Dictionary<long, string> _idTexts = [];
     private readonly Dictionary<string, WebHookAppendResult> _idempotency = new(StringComparer.Ordinal);
     private readonly Dictionary<long, string> _idempotencyKeys = [];
-    // Deliveries made after the append (a redelivery to a subscription the message never went to).
-    private readonly Dictionary<long, List<long>> _laterDeliveries = [];
     private long _nextSequence;
 
     // Bodies, copied into slabs. Bodies leave the store as copies, so a slab whose messages are all forgotten is
@@ -106,7 +104,6 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         public bool Present;
         public bool IdIsText;            // in _idTexts
         public bool HasIdempotencyKey;   // in _idempotencyKeys
-        public bool HasLaterDeliveries;  // in _laterDeliveries
         public int EventType;
         public int Slab;                 // -1: empty body
         public int Offset;
@@ -553,6 +550,18 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     }
 
     /// <inheritdoc />
+    public ValueTask<WebHookDelivery?> GetDeliveryAsync(string subscriptionId, long deliveryId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            ref var delivery = ref FindDelivery(deliveryId);
+            return ValueTask.FromResult(Unsafe.IsNullRef(ref delivery) || _slots[delivery.Slot]!.Id != subscriptionId
+                ? null
+                : ToDelivery(deliveryId, ref delivery));
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<WebHookAttempt>> ListAttemptsAsync(string subscriptionId, long deliveryId, CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -580,26 +589,19 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             {
                 return ValueTask.FromResult(false);
             }
-            // A scan of the subscription's deliveries, newest first: redelivery is rare, an index per message is not.
-            var ids = _slots[number]!.Deliveries;
-            for (var i = ids.Count - 1; i >= 0; i--)
+            // A message's deliveries are the ones made at its append (one per subscription then), so a redelivery
+            // looks at those few; it never makes a delivery the message did not have.
+            ref var message = ref _messages.Find(sequence);
+            for (var id = message.FirstDelivery; id < message.FirstDelivery + message.DeliveryCount; id++)
             {
-                ref var delivery = ref FindDelivery(ids[i]);
-                if (!Unsafe.IsNullRef(ref delivery) && delivery.Message == sequence)
+                ref var delivery = ref FindDelivery(id);
+                if (!Unsafe.IsNullRef(ref delivery) && delivery.Slot == number)
                 {
-                    MakeDue(ids[i], ref delivery, now);
+                    MakeDue(id, ref delivery, now);
                     return ValueTask.FromResult(true);
                 }
             }
-            var id = AddDelivery(sequence, number, now);
-            ref var message = ref _messages.Find(sequence);
-            message.HasLaterDeliveries = true;
-            if (!_laterDeliveries.TryGetValue(sequence, out var later))
-            {
-                _laterDeliveries[sequence] = later = [];
-            }
-            later.Add(id);
-            return ValueTask.FromResult(true);
+            return ValueTask.FromResult(false);
         }
     }
 
@@ -923,7 +925,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         while (_messages.Count > _maxMessages && _pinned.TryPeek(out var pinned))
         {
             ref var message = ref _messages.Find(pinned);
-            if (!Unsafe.IsNullRef(ref message) && message.Present && HasPendingDelivery(pinned, ref message))
+            if (!Unsafe.IsNullRef(ref message) && message.Present && HasPendingDelivery(ref message))
             {
                 break;
             }
@@ -939,7 +941,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             {
                 continue;
             }
-            if (HasPendingDelivery(sequence, ref message))
+            if (HasPendingDelivery(ref message))
             {
                 _pinned.Enqueue(sequence);
                 continue;
@@ -957,7 +959,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         }
     }
 
-    private bool HasPendingDelivery(long sequence, ref MessageRecord message)
+    private bool HasPendingDelivery(ref MessageRecord message)
     {
         for (var id = message.FirstDelivery; id < message.FirstDelivery + message.DeliveryCount; id++)
         {
@@ -966,7 +968,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 return true;
             }
         }
-        return message.HasLaterDeliveries && _laterDeliveries[sequence].Exists(IsPending);
+        return false;
     }
 
     private bool IsPending(long id)
@@ -999,13 +1001,6 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         for (var id = message.FirstDelivery; id < message.FirstDelivery + message.DeliveryCount; id++)
         {
             RemoveEvicted(id);
-        }
-        if (message.HasLaterDeliveries && _laterDeliveries.Remove(sequence, out var later))
-        {
-            foreach (var id in later)
-            {
-                RemoveEvicted(id);
-            }
         }
         ReleaseBody(ref message);
         message = default;

@@ -26,6 +26,25 @@ public sealed record WebHookSubscription
     /// <summary>Whether deliveries are created and sent.</summary>
     public WebHookSubscriptionStatus Status { get; init; }
 
+    /// <summary>
+    /// How the subscription proves its URL wants events when the producer requires intent verification: the signed
+    /// challenge by default; an administrator may choose a signed ping or none (see docs/intent-verification.md).
+    /// </summary>
+    public WebHookIntentVerificationMode Verification { get; init; }
+
+    /// <summary>
+    /// The URL that last passed intent verification in <see cref="Verification"/>'s mode, or <c>null</c>. With
+    /// verification required, a subscription becomes enabled only when this is its <see cref="Url"/> (or its mode is
+    /// <see cref="WebHookIntentVerificationMode.None"/>).
+    /// </summary>
+    public Uri? VerifiedUrl { get; init; }
+
+    /// <summary>
+    /// A new URL the owner asked for that has not passed intent verification yet; deliveries keep going to
+    /// <see cref="Url"/> meanwhile, and it replaces <see cref="Url"/> once it passes. Only on enabled subscriptions.
+    /// </summary>
+    public Uri? PendingUrl { get; init; }
+
     /// <summary>Why the subscription is disabled or pending, when it is.</summary>
     public string? StatusReason { get; init; }
 
@@ -88,6 +107,22 @@ public sealed record WebHookSubscription
 /// <param name="CreatedAt">When it was created.</param>
 /// <param name="ExpiresAt">When a rotation retires it; <c>null</c> for the current secret.</param>
 public sealed record WebHookSubscriptionSecret(WebHookSecret Secret, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
+
+/// <summary>How a subscription's URL proves that it asked for events (when the producer requires it).</summary>
+public enum WebHookIntentVerificationMode
+{
+    /// <summary>The URL must echo a signed <c>webhook.challenge</c> (Hooks receivers do it by themselves).</summary>
+    Challenge,
+
+    /// <summary>
+    /// The URL must answer a signed <c>webhook.ping</c> message with any 2xx: what stock Standard Webhooks receivers
+    /// can do. Weaker (any endpoint that accepts every POST passes), so only an administrator may choose it.
+    /// </summary>
+    Ping,
+
+    /// <summary>No check: an administrator vouched for the URL. Changing the URL ends it.</summary>
+    None,
+}
 
 /// <summary>Whether a subscription receives deliveries.</summary>
 public enum WebHookSubscriptionStatus

@@ -12,6 +12,7 @@ internal sealed class SubscriptionRequest
     public string? Description { get; set; }
     public Dictionary<string, string>? Metadata { get; set; }
     public string? Secret { get; set; }
+    public string? Verification { get; set; }
 }
 
 internal sealed class SubscriptionResponse
@@ -23,6 +24,11 @@ internal sealed class SubscriptionResponse
     public required IReadOnlyDictionary<string, string> Metadata { get; init; }
     public required string Status { get; init; }
     public string? StatusReason { get; init; }
+    public required string Verification { get; init; }
+
+    /// <summary>A new URL waiting for intent verification; deliveries go to <see cref="Url"/> meanwhile.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PendingUrl { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? FailingSince { get; init; }
@@ -53,9 +59,14 @@ internal sealed class RecoverRequest
     public DateTimeOffset? Since { get; set; }
 }
 
+/// <summary>The answer to recover and redeliver.</summary>
 internal sealed class RecoverResponse
 {
     public int Deliveries { get; init; }
+
+    /// <summary>Says when nothing is sent yet (the subscription is not enabled).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Detail { get; init; }
 }
 
 internal sealed class MessageResponse
@@ -109,8 +120,10 @@ internal sealed class EventTypeListResponse
     public required IReadOnlyList<EventTypeResponse> Data { get; init; }
 }
 
+// Duplicate members are refused as the receiver refuses them: which of two values counts is not left to the parser.
+// The encoder (not settable here) is set where the context is made: see WebHookSubscriptionEndpoints.Json.
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, MaxDepth = 16)]
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, MaxDepth = 16, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(SubscriptionRequest))]
 [JsonSerializable(typeof(SubscriptionResponse))]
 [JsonSerializable(typeof(SubscriptionListResponse))]

@@ -14,25 +14,35 @@ using Microsoft.Extensions.Options;
 
 namespace Hooks.Subscriptions;
 
-/// <summary>The producer side of the intent-verification challenge (see <see cref="WebHookChallenge"/>).</summary>
+/// <summary>
+/// The producer side of intent verification (docs/intent-verification.md): the <c>webhook.challenge</c> echo (see
+/// <see cref="WebHookChallenge"/>), or, in <see cref="WebHookIntentVerificationMode.Ping"/> mode, a signed
+/// <c>webhook.ping</c> message that must be answered with any 2xx.
+/// </summary>
 internal sealed class WebHookIntentVerifier(IHttpClientFactory httpClientFactory, TimeProvider time,
     IOptions<WebHookProducerOptions> options, ILogger<WebHookIntentVerifier> logger)
 {
     private static readonly TimeSpan ChallengeTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Sends the challenge; returns <c>null</c> when the URL answered it, else why not.</summary>
-    public async Task<string?> VerifyAsync(WebHookSubscription subscription, CancellationToken cancellationToken)
+    /// <summary>The event type of the signed ping of <see cref="WebHookIntentVerificationMode.Ping"/> mode.</summary>
+    public const string PingEventType = "webhook.ping";
+
+    /// <summary>
+    /// Checks <paramref name="url"/> in the subscription's mode; returns <c>null</c> when it passed, else why not.
+    /// </summary>
+    public async Task<string?> VerifyAsync(WebHookSubscription subscription, Uri url, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        var ping = subscription.Verification == WebHookIntentVerificationMode.Ping;
         var challenge = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-        var body = WriteChallenge(challenge, now);
+        var body = ping ? WritePing(subscription.Id, now) : WriteChallenge(challenge, now);
         var id = WebHookMessageId.NewMessageId(now);
         var secrets = subscription.ActiveSecrets(now).ToArray();
         if (secrets.Length == 0)
         {
             return "The subscription has no active secret.";
         }
-        using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation(WebHookHeaders.Id, id);
         request.Headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -46,7 +56,11 @@ internal sealed class WebHookIntentVerifier(IHttpClientFactory httpClientFactory
         {
             var client = httpClientFactory.CreateClient(WebHookSender.HttpClientName);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.OK)
+            if (ping)
+            {
+                failure = response.IsSuccessStatusCode ? null : $"The signed ping was answered with {(int)response.StatusCode}, not 2xx.";
+            }
+            else if (response.StatusCode != HttpStatusCode.OK)
             {
                 failure = $"The challenge was answered with {(int)response.StatusCode}, not 200.";
             }
@@ -60,11 +74,13 @@ internal sealed class WebHookIntentVerifier(IHttpClientFactory httpClientFactory
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            failure = "The challenge was not answered in time.";
+            failure = ping ? "The signed ping was not answered in time." : "The challenge was not answered in time.";
         }
         catch (HttpRequestException ex)
         {
-            failure = ex.InnerException is WebHookAddressRefusedException refused ? refused.Message : "The challenge could not be sent: connection failed.";
+            failure = ex.InnerException is WebHookAddressRefusedException refused
+                ? $"{refused.Message} {nameof(WebHookProducerOptions)}.{nameof(WebHookProducerOptions.AllowedNetworks)} opens such networks (tests, samples)."
+                : "The check could not be sent: connection failed.";
         }
         Log.IntentVerification(logger, subscription.Id, failure is null ? "answered" : "not answered");
         return failure;
@@ -80,6 +96,22 @@ internal sealed class WebHookIntentVerifier(IHttpClientFactory httpClientFactory
             writer.WriteString("timestamp"u8, now.ToUniversalTime());
             writer.WriteStartObject("data"u8);
             writer.WriteString(WebHookChallenge.ChallengeProperty, challenge);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    internal static byte[] WritePing(string subscriptionId, DateTimeOffset now)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, PingEventType);
+            writer.WriteString("timestamp"u8, now.ToUniversalTime());
+            writer.WriteStartObject("data"u8);
+            writer.WriteString("subscriptionId"u8, subscriptionId);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }

@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Hooks.Storage;
 using Hooks.Subscriptions;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,7 +26,8 @@ public static class WebHookSubscriptionEndpoints
     /// <c>GET/PATCH/DELETE subscriptions/{id}</c>; <c>POST subscriptions/{id}/enable|disable|rotate-secret|verify|test|recover</c>;
     /// <c>GET subscriptions/{id}/deliveries</c>; <c>GET subscriptions/{id}/deliveries/{deliveryId}/attempts</c>;
     /// <c>POST subscriptions/{id}/messages/{messageId}/redeliver</c>. Bad input is answered with RFC 9457 Problem
-    /// Details (400) and changes nothing. Add authorization to the returned group.
+    /// Details (400) and changes nothing. Add authorization to the returned group; choosing a subscription's
+    /// <c>verification</c> mode other than <c>challenge</c> also needs <see cref="WebHookProducerOptions.VerificationModePolicy"/>.
     /// </summary>
     /// <param name="endpoints">The app.</param>
     /// <param name="prefix">The route prefix, <c>/webhooks</c> by default.</param>
@@ -51,7 +54,13 @@ public static class WebHookSubscriptionEndpoints
         return group;
     }
 
-    private static SubscriptionJsonContext Json => SubscriptionJsonContext.Default;
+    // Answers are served as application/json, never embedded in HTML or script, so the relaxed encoder is safe here: it
+    // still escapes what JSON requires (quotes, backslash, control chars), and leaves + < > & ' and non-ASCII text as
+    // they are, so a secret such as whsec_ab+c/d= reads the same in curl as it must be pasted into a receiver.
+    private static readonly SubscriptionJsonContext Json = new(new JsonSerializerOptions(SubscriptionJsonContext.Default.Options)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
     private static WebHookSubscriptionService Service(HttpContext context) =>
         context.RequestServices.GetRequiredService<WebHookSubscriptionService>();
@@ -73,13 +82,18 @@ public static class WebHookSubscriptionEndpoints
             return;
         }
         var input = ToInput(request!);
-        var errors = service.Validate(input, creating: true, out var url, out var secret);
+        var errors = service.Validate(input, creating: true, out var url, out var secret, out var verification);
         if (errors.Count > 0)
         {
             await Invalid(context, errors).ConfigureAwait(false);
             return;
         }
-        var (subscription, created) = await service.CreateAsync(input, url!, secret, context.RequestAborted).ConfigureAwait(false);
+        if (!await MayChooseAsync(context, verification).ConfigureAwait(false))
+        {
+            return;
+        }
+        var (subscription, created) = await service.CreateAsync(input, url!, secret, verification ?? WebHookIntentVerificationMode.Challenge,
+            context.RequestAborted).ConfigureAwait(false);
         context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path}/{subscription.Id}";
         await Write(context, 201, ToResponse(subscription, created.Reveal()), Json.SubscriptionResponse).ConfigureAwait(false);
     }
@@ -122,15 +136,19 @@ public static class WebHookSubscriptionEndpoints
             return;
         }
         var input = ToInput(request);
-        var errors = service.Validate(input, creating: false, out var url, out _);
+        var errors = service.Validate(input, creating: false, out var url, out _, out var verification);
         if (errors.Count > 0)
         {
             await Invalid(context, errors).ConfigureAwait(false);
             return;
         }
+        if (!await MayChooseAsync(context, verification).ConfigureAwait(false))
+        {
+            return;
+        }
         if (await FindAsync(context).ConfigureAwait(false) is { } current)
         {
-            var updated = await service.UpdateAsync(current, input, url, context.RequestAborted).ConfigureAwait(false);
+            var updated = await service.UpdateAsync(current, input, url, verification, context.RequestAborted).ConfigureAwait(false);
             await Write(context, 200, ToResponse(updated, null), Json.SubscriptionResponse).ConfigureAwait(false);
         }
     }
@@ -202,8 +220,8 @@ public static class WebHookSubscriptionEndpoints
     {
         if (await FindAsync(context).ConfigureAwait(false) is { } current)
         {
-            var updated = current.Status == WebHookSubscriptionStatus.Pending
-                ? await Service(context).VerifyAsync(current, context.RequestAborted).ConfigureAwait(false)
+            var updated = current.Status == WebHookSubscriptionStatus.Pending || current.PendingUrl is not null
+                ? await Service(context).VerifyAsync(current, enabling: false, context.RequestAborted).ConfigureAwait(false)
                 : current;
             await Write(context, 200, ToResponse(updated, null), Json.SubscriptionResponse).ConfigureAwait(false);
         }
@@ -235,7 +253,7 @@ public static class WebHookSubscriptionEndpoints
         if (await FindAsync(context).ConfigureAwait(false) is { } current)
         {
             var count = await Service(context).RecoverAsync(current.Id, since, context.RequestAborted).ConfigureAwait(false);
-            await Write(context, 202, new RecoverResponse { Deliveries = count }, Json.RecoverResponse).ConfigureAwait(false);
+            await Write(context, 202, new RecoverResponse { Deliveries = count, Detail = HeldDetail(current) }, Json.RecoverResponse).ConfigureAwait(false);
         }
     }
 
@@ -306,7 +324,13 @@ public static class WebHookSubscriptionEndpoints
         {
             return;
         }
-        var attempts = await Service(context).Store.ListAttemptsAsync(subscription.Id, deliveryId, context.RequestAborted).ConfigureAwait(false);
+        var store = Service(context).Store;
+        if (await store.GetDeliveryAsync(subscription.Id, deliveryId, context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await NotFound(context, "The subscription has no such delivery.").ConfigureAwait(false);
+            return;
+        }
+        var attempts = await store.ListAttemptsAsync(subscription.Id, deliveryId, context.RequestAborted).ConfigureAwait(false);
         var data = attempts.Select(a => new AttemptResponse
         {
             Number = a.Number,
@@ -329,12 +353,47 @@ public static class WebHookSubscriptionEndpoints
         var messageId = (string)context.Request.RouteValues["messageId"]!;
         if (await Service(context).RedeliverAsync(subscription.Id, messageId, context.RequestAborted).ConfigureAwait(false))
         {
-            context.Response.StatusCode = 202;
+            await Write(context, 202, new RecoverResponse { Deliveries = 1, Detail = HeldDetail(subscription) }, Json.RecoverResponse).ConfigureAwait(false);
         }
         else
         {
-            await NotFound(context, "No such message.").ConfigureAwait(false);
+            // Also for a message that exists but never went to this subscription: redelivery is not a way to send it.
+            await NotFound(context, "The subscription has no delivery of this message.").ConfigureAwait(false);
         }
+    }
+
+    private static string? HeldDetail(WebHookSubscription subscription) => subscription.Status switch
+    {
+        WebHookSubscriptionStatus.Disabled => "The subscription is disabled: nothing is sent until it is enabled.",
+        WebHookSubscriptionStatus.Pending => "The subscription is waiting for intent verification: nothing is sent until its URL passes it.",
+        _ => null,
+    };
+
+    /// <summary>
+    /// A verification mode other than <c>challenge</c> weakens the check, so only callers passing
+    /// <see cref="WebHookProducerOptions.VerificationModePolicy"/> may choose it; writes 403 otherwise.
+    /// </summary>
+    private static async Task<bool> MayChooseAsync(HttpContext context, WebHookIntentVerificationMode? mode)
+    {
+        if (mode is null or WebHookIntentVerificationMode.Challenge)
+        {
+            return true;
+        }
+        var policy = Service(context).Options.VerificationModePolicy;
+        if (policy is not null)
+        {
+            var authorization = context.RequestServices.GetRequiredService<IAuthorizationService>();
+            var result = await authorization.AuthorizeAsync(context.User, context, policy).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                return true;
+            }
+        }
+        await Problem(403, "Forbidden",
+            $"Only an administrator may choose the verification mode {WebHookSubscriptionService.Name(mode.Value)}: a caller must pass the authorization policy " +
+            $"named by {nameof(WebHookProducerOptions)}.{nameof(WebHookProducerOptions.VerificationModePolicy)}" +
+            (policy is null ? ", which is not set." : ".")).ExecuteAsync(context).ConfigureAwait(false);
+        return false;
     }
 
     private static async Task<WebHookSubscription?> FindAsync(HttpContext context)
@@ -415,7 +474,7 @@ public static class WebHookSubscriptionEndpoints
     }
 
     private static SubscriptionInput ToInput(SubscriptionRequest request) =>
-        new(request.Url, request.EventTypes, request.Description, request.Metadata, request.Secret);
+        new(request.Url, request.EventTypes, request.Description, request.Metadata, request.Secret, request.Verification);
 
     internal static SubscriptionResponse ToResponse(WebHookSubscription s, string? secret) => new()
     {
@@ -426,6 +485,8 @@ public static class WebHookSubscriptionEndpoints
         Metadata = s.Metadata,
         Status = Name(s.Status),
         StatusReason = s.StatusReason,
+        Verification = WebHookSubscriptionService.Name(s.Verification),
+        PendingUrl = s.PendingUrl?.OriginalString,
         CreatedAt = s.CreatedAt,
         UpdatedAt = s.UpdatedAt,
         FailingSince = s.FailingSince,

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Hooks.Delivery;
 using Hooks.Publishing;
@@ -9,11 +10,12 @@ namespace Hooks.Subscriptions;
 
 /// <summary>What an owner may set on a subscription; <c>null</c> members are left as they are on update.</summary>
 internal sealed record SubscriptionInput(string? Url, IReadOnlyList<string>? EventTypes, string? Description,
-    IReadOnlyDictionary<string, string>? Metadata, string? Secret);
+    IReadOnlyDictionary<string, string>? Metadata, string? Secret, string? Verification = null);
 
 /// <summary>Validates owner input and applies subscription changes to the store.</summary>
 internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEventCatalog catalog, TimeProvider time,
-    IOptions<WebHookProducerOptions> options, WebHookIntentVerifier verifier, WebHookPublisher publisher, WebHookDeliverySignal signal)
+    IOptions<WebHookProducerOptions> options, WebHookIntentVerifier verifier, WebHookPublisher publisher, WebHookDeliverySignal signal,
+    WebHookAddressGuard guard)
 {
     public const int MaxEventTypes = 64;
     public const int MaxEventTypeLength = 128;
@@ -30,12 +32,18 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
 
     public TimeProvider Time => time;
 
+    public WebHookProducerOptions Options => options.Value;
+
+    private bool VerificationRequired => options.Value.RequireIntentVerification;
+
     /// <summary>Checks input; every problem is keyed by the JSON member it concerns.</summary>
-    public Dictionary<string, string[]> Validate(SubscriptionInput input, bool creating, out Uri? url, out WebHookSecret? secret)
+    public Dictionary<string, string[]> Validate(SubscriptionInput input, bool creating, out Uri? url, out WebHookSecret? secret,
+        out WebHookIntentVerificationMode? verification)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         url = null;
         secret = null;
+        verification = null;
         var o = options.Value;
         if (input.Url is not null || creating)
         {
@@ -53,7 +61,9 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
             }
             else if (parsed.Scheme != Uri.UriSchemeHttps && !(o.AllowHttp && parsed.Scheme == Uri.UriSchemeHttp))
             {
-                errors["url"] = [o.AllowHttp ? "The URL must use https or http." : "The URL must use https."];
+                errors["url"] = [o.AllowHttp
+                    ? "The URL must use https or http."
+                    : $"The URL must use https (http is accepted only with {nameof(WebHookProducerOptions)}.{nameof(WebHookProducerOptions.AllowHttp)}, never in production)."];
             }
             else if (!string.IsNullOrEmpty(parsed.UserInfo))
             {
@@ -62,6 +72,13 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
             else if (!string.IsNullOrEmpty(parsed.Fragment))
             {
                 errors["url"] = ["The URL must not have a fragment."];
+            }
+            else if (parsed.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 &&
+                     IPAddress.TryParse(parsed.DnsSafeHost, out var address) && !guard.IsAllowed(address))
+            {
+                // Refused now rather than retried for days; a name is checked on each connection (DNS can change).
+                errors["url"] = [$"The URL's host is a loopback, private or otherwise reserved address, which deliveries may not reach; " +
+                    $"add its network to {nameof(WebHookProducerOptions)}.{nameof(WebHookProducerOptions.AllowedNetworks)} to allow it (tests, samples)."];
             }
             else
             {
@@ -118,6 +135,17 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
                 errors["metadata"] = [$"Metadata keys have 1 to {MaxMetadataKeyLength} chars and values at most {MaxMetadataValueLength}."];
             }
         }
+        if (input.Verification is not null)
+        {
+            if (TryParseMode(input.Verification) is { } mode)
+            {
+                verification = mode;
+            }
+            else
+            {
+                errors["verification"] = ["verification must be challenge, ping or none."];
+            }
+        }
         if (input.Secret is not null)
         {
             if (!WebHookSecret.TryParse(input.Secret, out secret, out var error))
@@ -129,11 +157,10 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
     }
 
     public async Task<(WebHookSubscription Subscription, WebHookSecret Secret)> CreateAsync(SubscriptionInput input, Uri url,
-        WebHookSecret? secret, CancellationToken cancellationToken)
+        WebHookSecret? secret, WebHookIntentVerificationMode verification, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         secret ??= WebHookSecret.Generate();
-        var verify = options.Value.RequireIntentVerification;
         var subscription = new WebHookSubscription
         {
             Id = WebHookMessageId.NewSubscriptionId(now),
@@ -142,64 +169,149 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
             EventTypes = [.. input.EventTypes ?? []],
             Description = input.Description,
             Metadata = new Dictionary<string, string>(input.Metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal),
-            Status = verify ? WebHookSubscriptionStatus.Pending : WebHookSubscriptionStatus.Enabled,
-            StatusReason = verify ? "Waiting for the URL to answer the intent-verification challenge." : null,
+            Verification = verification,
             CreatedAt = now,
             UpdatedAt = now,
         };
+        subscription = MayReceive(subscription)
+            ? subscription with { Status = WebHookSubscriptionStatus.Enabled }
+            : subscription with { Status = WebHookSubscriptionStatus.Pending, StatusReason = WaitingReason };
         await store.CreateSubscriptionAsync(subscription, cancellationToken).ConfigureAwait(false);
-        if (verify)
+        if (subscription.Status == WebHookSubscriptionStatus.Pending)
         {
-            subscription = await VerifyAsync(subscription, cancellationToken).ConfigureAwait(false);
+            subscription = await VerifyAsync(subscription, enabling: true, cancellationToken).ConfigureAwait(false);
         }
         return (subscription, secret);
     }
 
-    /// <summary>Runs the challenge for a pending subscription; enables it when answered.</summary>
-    public async Task<WebHookSubscription> VerifyAsync(WebHookSubscription subscription, CancellationToken cancellationToken)
+    private const string WaitingReason = "Waiting for the URL to pass intent verification.";
+
+    /// <summary>
+    /// Whether the subscription may be enabled at its current URL: verification is off, an administrator exempted it,
+    /// or this very URL passed the check (so no path to enabled skips it: enable, a URL change, a mode change).
+    /// </summary>
+    private bool MayReceive(WebHookSubscription s) =>
+        !VerificationRequired || s.Verification == WebHookIntentVerificationMode.None || s.Url.Equals(s.VerifiedUrl);
+
+    /// <summary>
+    /// Checks the URL waiting for verification (<see cref="WebHookSubscription.PendingUrl"/>, else the URL) and applies
+    /// the outcome to the subscription as it is then: a passed check makes that URL current and verified, and enables
+    /// the subscription unless it is disabled and <paramref name="enabling"/> is false; a failed one leaves an
+    /// enabled subscription sending to its verified URL, and any other pending with the reason.
+    /// </summary>
+    public async Task<WebHookSubscription> VerifyAsync(WebHookSubscription subscription, bool enabling, CancellationToken cancellationToken)
     {
-        var failure = await verifier.VerifyAsync(subscription, cancellationToken).ConfigureAwait(false);
-        var updated = subscription with
+        var target = subscription.PendingUrl ?? subscription.Url;
+        var failure = subscription.Verification == WebHookIntentVerificationMode.None || !VerificationRequired
+            ? null
+            : await verifier.VerifyAsync(subscription, target, cancellationToken).ConfigureAwait(false);
+
+        // The check took a while: apply it to what is stored now, and only if it is still for the URL wanted.
+        var latest = await store.GetSubscriptionAsync(subscription.Id, cancellationToken).ConfigureAwait(false);
+        if (latest is null || !target.Equals(latest.PendingUrl ?? latest.Url) || latest.Verification != subscription.Verification)
         {
-            Status = failure is null ? WebHookSubscriptionStatus.Enabled : WebHookSubscriptionStatus.Pending,
-            StatusReason = failure,
-            UpdatedAt = time.GetUtcNow(),
-        };
+            return latest ?? subscription;
+        }
+        var now = time.GetUtcNow();
+        WebHookSubscription updated;
+        if (failure is null)
+        {
+            var enable = enabling || latest.Status != WebHookSubscriptionStatus.Disabled;
+            updated = latest with
+            {
+                Url = target,
+                PendingUrl = null,
+                VerifiedUrl = latest.Verification == WebHookIntentVerificationMode.None ? latest.VerifiedUrl : target,
+                Status = enable ? WebHookSubscriptionStatus.Enabled : latest.Status,
+                StatusReason = enable ? null : latest.StatusReason,
+                FailingSince = enable && (latest.Status != WebHookSubscriptionStatus.Enabled || !target.Equals(latest.Url)) ? null : latest.FailingSince,
+                UpdatedAt = now,
+            };
+        }
+        else if (latest.Status == WebHookSubscriptionStatus.Enabled && latest.PendingUrl is not null)
+        {
+            updated = latest with
+            {
+                StatusReason = $"The new URL has not passed intent verification; deliveries still go to the previous URL. {failure}",
+                UpdatedAt = now,
+            };
+        }
+        else
+        {
+            updated = latest with { Url = target, PendingUrl = null, Status = WebHookSubscriptionStatus.Pending, StatusReason = failure, UpdatedAt = now };
+        }
         await store.UpdateSubscriptionAsync(updated, cancellationToken).ConfigureAwait(false);
+        if (updated.Status == WebHookSubscriptionStatus.Enabled && latest.Status != WebHookSubscriptionStatus.Enabled)
+        {
+            signal.Notify();
+        }
         return updated;
     }
 
-    public async Task<WebHookSubscription> UpdateAsync(WebHookSubscription current, SubscriptionInput input, Uri? url, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies owner changes. With verification required, a new URL of an enabled subscription waits in
+    /// <see cref="WebHookSubscription.PendingUrl"/> while deliveries go on to the verified one, and replaces it once it
+    /// passes; a new URL or mode otherwise needs a passed check before the subscription is enabled. A URL change ends the
+    /// <c>none</c> mode unless the same request chooses it again.
+    /// </summary>
+    public async Task<WebHookSubscription> UpdateAsync(WebHookSubscription current, SubscriptionInput input, Uri? url,
+        WebHookIntentVerificationMode? verification, CancellationToken cancellationToken)
     {
+        var urlChanged = url is not null && !url.Equals(current.PendingUrl ?? current.Url);
+        // "none" vouched for one URL; "ping" and "challenge" check each new URL themselves.
+        var mode = verification ?? (urlChanged && current.Verification == WebHookIntentVerificationMode.None
+            ? WebHookIntentVerificationMode.Challenge
+            : current.Verification);
         var updated = current with
         {
-            Url = url ?? current.Url,
             EventTypes = input.EventTypes is { } t ? [.. t] : current.EventTypes,
             Description = input.Description ?? current.Description,
             Metadata = input.Metadata is { } m ? new Dictionary<string, string>(m, StringComparer.Ordinal) : current.Metadata,
+            Verification = mode,
+            // A URL passed in one mode has not passed in another.
+            VerifiedUrl = mode == current.Verification ? current.VerifiedUrl : null,
             UpdatedAt = time.GetUtcNow(),
         };
-        if (url is not null && url != current.Url && options.Value.RequireIntentVerification)
+        if (url is not null)
         {
-            // A new URL must prove its intent again.
-            updated = updated with { Status = WebHookSubscriptionStatus.Pending, StatusReason = "Waiting for the new URL to answer the intent-verification challenge." };
-            await store.UpdateSubscriptionAsync(updated, cancellationToken).ConfigureAwait(false);
-            return await VerifyAsync(updated, cancellationToken).ConfigureAwait(false);
+            // Asking for the current URL again withdraws a pending one.
+            updated = url.Equals(current.Url)
+                ? updated with { PendingUrl = null, StatusReason = current.PendingUrl is not null && current.Status == WebHookSubscriptionStatus.Enabled ? null : current.StatusReason }
+                : updated with { Url = url, PendingUrl = null };
+        }
+        if (updated.Status == WebHookSubscriptionStatus.Enabled && !MayReceive(updated))
+        {
+            if (!updated.Url.Equals(current.Url) && MayReceive(updated with { Url = current.Url }))
+            {
+                // Deliveries keep going to the verified URL until the new one passes: nothing is held or lost meanwhile.
+                updated = updated with { Url = current.Url, PendingUrl = updated.Url, StatusReason = "Waiting for the new URL to pass intent verification; deliveries still go to the previous URL." };
+            }
+            else
+            {
+                // The mode changed and the URL has not passed in the new one: nothing is sent until it does.
+                updated = updated with { Status = WebHookSubscriptionStatus.Pending, StatusReason = WaitingReason };
+            }
         }
         await store.UpdateSubscriptionAsync(updated, cancellationToken).ConfigureAwait(false);
+        var waiting = updated.PendingUrl is not null && (urlChanged || verification is not null);
+        if (waiting || (updated.Status == WebHookSubscriptionStatus.Pending && (urlChanged || verification is not null)))
+        {
+            return await VerifyAsync(updated, enabling: false, cancellationToken).ConfigureAwait(false);
+        }
         return updated;
     }
 
     public async Task<WebHookSubscription> SetEnabledAsync(WebHookSubscription current, bool enabled, string? reason, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        if (enabled && (!MayReceive(current) || current.PendingUrl is not null))
+        {
+            // Enabled only through a passed check of the URL it would send to.
+            return await VerifyAsync(current, enabling: true, cancellationToken).ConfigureAwait(false);
+        }
         var updated = enabled
             ? current with { Status = WebHookSubscriptionStatus.Enabled, StatusReason = null, FailingSince = null, UpdatedAt = now }
             : current with { Status = WebHookSubscriptionStatus.Disabled, StatusReason = reason ?? "Disabled by its owner.", UpdatedAt = now };
-        if (enabled && current.Status == WebHookSubscriptionStatus.Pending && options.Value.RequireIntentVerification)
-        {
-            return await VerifyAsync(current, cancellationToken).ConfigureAwait(false);
-        }
         await store.UpdateSubscriptionAsync(updated, cancellationToken).ConfigureAwait(false);
         if (enabled)
         {
@@ -207,6 +319,21 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
         }
         return updated;
     }
+
+    internal static WebHookIntentVerificationMode? TryParseMode(string text) => text switch
+    {
+        "challenge" => WebHookIntentVerificationMode.Challenge,
+        "ping" => WebHookIntentVerificationMode.Ping,
+        "none" => WebHookIntentVerificationMode.None,
+        _ => null,
+    };
+
+    internal static string Name(WebHookIntentVerificationMode mode) => mode switch
+    {
+        WebHookIntentVerificationMode.Ping => "ping",
+        WebHookIntentVerificationMode.None => "none",
+        _ => "challenge",
+    };
 
     /// <summary>Adds a new secret; the current ones keep signing for the overlap, then retire.</summary>
     public async Task<(WebHookSubscription Subscription, WebHookSecret Secret)> RotateAsync(WebHookSubscription current, WebHookSecret? secret,

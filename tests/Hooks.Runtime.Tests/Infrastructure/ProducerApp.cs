@@ -26,12 +26,16 @@ public sealed class ProducerApp : IAsyncDisposable
 
     public IWebHookPublisher Publisher => _app.Services.GetRequiredService<IWebHookPublisher>();
 
-    public static async Task<ProducerApp> StartAsync(Action<WebHookProducerOptions>? configure = null)
+    public static async Task<ProducerApp> StartAsync(Action<WebHookProducerOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
         var store = new RecordingStore();
         var app = await LoopbackApp.StartAsync(
-            services => TestProducer.AddTestProducer(services, time, store, configure),
+            s =>
+            {
+                TestProducer.AddTestProducer(s, time, store, configure);
+                services?.Invoke(s);
+            },
             a => a.MapWebHookSubscriptions());
         return new ProducerApp(app, time, store);
     }

@@ -51,6 +51,7 @@ public sealed class RecordingStore : IWebHookStore
     }
 
     public ValueTask<IReadOnlyList<WebHookDelivery>> ListDeliveriesAsync(WebHookDeliveryQuery query, CancellationToken cancellationToken = default) => _inner.ListDeliveriesAsync(query, cancellationToken);
+    public ValueTask<WebHookDelivery?> GetDeliveryAsync(string subscriptionId, long deliveryId, CancellationToken cancellationToken = default) => _inner.GetDeliveryAsync(subscriptionId, deliveryId, cancellationToken);
     public ValueTask<IReadOnlyList<WebHookAttempt>> ListAttemptsAsync(string subscriptionId, long deliveryId, CancellationToken cancellationToken = default) => _inner.ListAttemptsAsync(subscriptionId, deliveryId, cancellationToken);
     public ValueTask<bool> RedeliverAsync(string subscriptionId, string messageId, DateTimeOffset now, CancellationToken cancellationToken = default) => _inner.RedeliverAsync(subscriptionId, messageId, now, cancellationToken);
     public ValueTask<int> RecoverAsync(string subscriptionId, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken = default) => _inner.RecoverAsync(subscriptionId, since, now, cancellationToken);

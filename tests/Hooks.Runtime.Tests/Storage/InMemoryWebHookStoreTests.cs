@@ -182,6 +182,30 @@ public sealed class InMemoryWebHookStoreTests
     }
 
     [Fact]
+    public async Task Redeliver_never_makes_a_delivery_the_message_did_not_have()
+    {
+        var store = new InMemoryWebHookStore();
+        var beforeIt = await store.AppendMessageAsync(Draft());
+        await store.CreateSubscriptionAsync(Subscription("sub_a", filters: "order.*"));
+        await store.CreateSubscriptionAsync(Subscription("sub_b"));
+        var filteredOut = await store.AppendMessageAsync(Draft("customer.created"));
+        var bOnly = await store.AppendMessageAsync(Draft(only: "sub_b"));
+        var both = await store.AppendMessageAsync(Draft());
+        Assert.Equal(4, (await store.LeaseDueAsync(T0, 10, TimeSpan.FromMinutes(1))).Count);
+
+        Assert.False(await store.RedeliverAsync("sub_a", beforeIt.MessageId, T0));
+        Assert.False(await store.RedeliverAsync("sub_a", filteredOut.MessageId, T0));
+        Assert.False(await store.RedeliverAsync("sub_a", bOnly.MessageId, T0));
+        Assert.True(await store.RedeliverAsync("sub_a", both.MessageId, T0));
+
+        Assert.Single(await store.ListDeliveriesAsync(new WebHookDeliveryQuery { SubscriptionId = "sub_a" }));
+        var delivery = Assert.Single(await store.ListDeliveriesAsync(new WebHookDeliveryQuery { SubscriptionId = "sub_a", MessageId = both.MessageId }));
+        Assert.Equal(delivery, await store.GetDeliveryAsync("sub_a", delivery.Id));
+        Assert.Null(await store.GetDeliveryAsync("sub_b", delivery.Id));
+        Assert.Null(await store.GetDeliveryAsync("sub_a", delivery.Id + 100));
+    }
+
+    [Fact]
     public async Task Redelivery_during_a_running_attempt_follows_it_once_recorded()
     {
         var store = new InMemoryWebHookStore();

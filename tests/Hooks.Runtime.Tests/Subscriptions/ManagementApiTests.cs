@@ -118,7 +118,10 @@ public sealed class ManagementApiTests
     public async Task Plain_http_is_refused_unless_allowed()
     {
         await using var app = await ProducerApp.StartAsync(o => o.AllowHttp = false);
-        await AssertProblemAsync(await app.Client.PostAsync("/webhooks/subscriptions", Json("""{"url":"http://example.com/x"}""")), "url");
+        var refused = await app.Client.PostAsync("/webhooks/subscriptions", Json("""{"url":"http://example.com/x"}"""));
+        var body = await refused.Content.ReadAsStringAsync();
+        await AssertProblemAsync(refused, "url");
+        Assert.Contains("WebHookProducerOptions.AllowHttp", body, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Created, (await app.Client.PostAsync("/webhooks/subscriptions", Json("""{"url":"https://example.com/x"}"""))).StatusCode);
     }
 
@@ -272,5 +275,145 @@ public sealed class ManagementApiTests
             var response = await app.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), $"/webhooks/subscriptions/sub_missing{path}"));
             await AssertProblemAsync(response, null, HttpStatusCode.NotFound);
         }
+    }
+
+    [Fact]
+    public async Task Redeliver_acts_only_on_messages_the_subscription_had_a_delivery_of()
+    {
+        await using var app = await ProducerApp.StartAsync();
+        await using var receiver = await Receiver.StartAsync();
+        var beforeIt = await app.Publisher.PublishAsync(new OrderCreated("o-0", 1));
+        var orders = (string)(await CreateAsync(app, receiver.Url, ""","eventTypes":["order.created"]"""))["id"]!;
+        var other = (string)(await CreateAsync(app, receiver.Url))["id"]!;
+        var filteredOut = await app.Publisher.PublishAsync(new CustomerCreated("c-1"));
+        await receiver.NextAsync();
+        await app.Store.NextAttemptAsync();
+        var othersTest = (string)(await ReadAsync(await app.Client.PostAsync($"/webhooks/subscriptions/{other}/test", null)))["messageId"]!;
+        await receiver.NextAsync();
+        await app.Store.NextAttemptAsync();
+
+        foreach (var messageId in new[] { beforeIt.MessageId, filteredOut.MessageId, othersTest })
+        {
+            await AssertProblemAsync(await app.Client.PostAsync($"/webhooks/subscriptions/{orders}/messages/{messageId}/redeliver", null), null, HttpStatusCode.NotFound);
+        }
+        Assert.Empty(await app.Store.ListDeliveriesAsync(new WebHookDeliveryQuery { SubscriptionId = orders }));
+        Assert.Equal(HttpStatusCode.Accepted, (await app.Client.PostAsync($"/webhooks/subscriptions/{other}/messages/{filteredOut.MessageId}/redeliver", null)).StatusCode);
+        Assert.Equal(filteredOut.MessageId, (await receiver.NextAsync()).Header("webhook-id"));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/hook", false)]
+    [InlineData("http://127.0.0.1:8080/hook", true)]
+    [InlineData("http://[::1]/hook", false)]
+    [InlineData("http://10.1.2.3/hook", false)]
+    [InlineData("http://169.254.169.254/latest/meta-data", true)]
+    [InlineData("http://[::ffff:192.168.1.1]/hook", false)]
+    [InlineData("http://2130706433/hook", false)] // 127.0.0.1 as one number
+    public async Task A_url_whose_host_is_a_refused_address_literal_is_refused_at_creation_and_update(string url, bool verify)
+    {
+        await using var app = await ProducerApp.StartAsync(o =>
+        {
+            o.AllowedNetworks.Clear();
+            o.RequireIntentVerification = verify;
+        });
+
+        var refused = await app.Client.PostAsync("/webhooks/subscriptions", Json($$"""{"url":"{{url}}"}"""));
+        var body = await refused.Content.ReadAsStringAsync();
+
+        await AssertProblemAsync(refused, "url");
+        Assert.Contains("WebHookProducerOptions.AllowedNetworks", body, StringComparison.Ordinal);
+        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, 10));
+        var id = "sub_stored";
+        Assert.True(await app.Store.CreateSubscriptionAsync(new WebHookSubscription
+        {
+            Id = id,
+            Url = new Uri("https://example.com/a"),
+            Secrets = [new WebHookSubscriptionSecret(WebHookSecret.Generate(), app.Time.GetUtcNow(), null)],
+            Status = WebHookSubscriptionStatus.Enabled,
+        }));
+        await AssertProblemAsync(await app.Client.PatchAsync($"/webhooks/subscriptions/{id}", Json($$"""{"url":"{{url}}"}""")), "url");
+        Assert.Equal("https://example.com/a", (await app.Store.GetSubscriptionAsync(id))!.Url.OriginalString);
+    }
+
+    [Fact]
+    public async Task A_refused_address_literal_is_accepted_when_an_allowed_network_holds_it()
+    {
+        await using var app = await ProducerApp.StartAsync(o => { o.AllowedNetworks.Clear(); o.AllowedNetworks.Add(System.Net.IPNetwork.Parse("10.0.0.0/8")); });
+        Assert.Equal(HttpStatusCode.Created, (await app.Client.PostAsync("/webhooks/subscriptions", Json("""{"url":"http://10.1.2.3/hook"}"""))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_secret_with_plus_and_slash_comes_out_as_plain_text_in_the_raw_body()
+    {
+        await using var app = await ProducerApp.StartAsync();
+        // Base64 of FB FF BF is "+/+/"; the default encoder writes + as \u002B (and < > & ' as escapes too).
+        var secret = "whsec_" + Convert.ToBase64String([.. Enumerable.Repeat(new byte[] { 0xFB, 0xFF, 0xBF }, 8).SelectMany(b => b)]);
+        Assert.Contains('+', secret);
+
+        var created = await app.Client.PostAsync("/webhooks/subscriptions", Json($$"""{"url":"https://example.com/a","secret":"{{secret}}","description":"<a&b's>"}"""));
+        var raw = await created.Content.ReadAsStringAsync();
+
+        Assert.Contains($"\"secret\":\"{secret}\"", raw, StringComparison.Ordinal);
+        Assert.Contains("\"description\":\"<a&b's>\"", raw, StringComparison.Ordinal);
+        var id = (string)JsonNode.Parse(raw)!["id"]!;
+        var rotated = await app.Client.PostAsync($"/webhooks/subscriptions/{id}/rotate-secret", Json($$"""{"secret":"{{secret}}"}"""));
+        Assert.Contains($"\"secret\":\"{secret}\"", await rotated.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"url":"https://example.com/a","url":"https://example.com/b"}""")]
+    [InlineData("""{"url":"https://example.com/a","URL":"https://example.com/b"}""")]
+    [InlineData("""{"url":"https://example.com/a","metadata":{"k":"1","k":"2"}}""")]
+    public async Task Duplicate_json_members_are_refused(string body)
+    {
+        await using var app = await ProducerApp.StartAsync();
+        await AssertProblemAsync(await app.Client.PostAsync("/webhooks/subscriptions", Json(body)), null);
+        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, 10));
+
+        var id = (string)(await CreateAsync(app, new Uri("https://example.com/c")))["id"]!;
+        await AssertProblemAsync(await app.Client.PatchAsync($"/webhooks/subscriptions/{id}", Json("""{"description":"a","description":"b"}""")), null);
+        await AssertProblemAsync(await app.Client.PostAsync($"/webhooks/subscriptions/{id}/disable", Json("""{"reason":"a","reason":"b"}""")), null);
+    }
+
+    [Fact]
+    public async Task An_unknown_delivery_id_is_not_found()
+    {
+        await using var app = await ProducerApp.StartAsync();
+        await using var receiver = await Receiver.StartAsync();
+        var id = (string)(await CreateAsync(app, receiver.Url))["id"]!;
+        var other = (string)(await CreateAsync(app, receiver.Url))["id"]!;
+        await app.Client.PostAsync($"/webhooks/subscriptions/{id}/test", null);
+        await app.Store.NextAttemptAsync();
+        var delivery = (long)(await ReadAsync(await app.Client.GetAsync($"/webhooks/subscriptions/{id}/deliveries")))["data"]![0]!["id"]!;
+
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync($"/webhooks/subscriptions/{id}/deliveries/{delivery}/attempts")).StatusCode);
+        await AssertProblemAsync(await app.Client.GetAsync($"/webhooks/subscriptions/{id}/deliveries/{delivery + 1000}/attempts"), null, HttpStatusCode.NotFound);
+        await AssertProblemAsync(await app.Client.GetAsync($"/webhooks/subscriptions/{other}/deliveries/{delivery}/attempts"), null, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Recover_and_redeliver_on_a_disabled_subscription_say_nothing_is_sent_until_it_is_enabled()
+    {
+        await using var app = await ProducerApp.StartAsync(o => { o.RetrySchedule.Clear(); o.RetrySchedule.Add(TimeSpan.Zero); });
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = static (ctx, _) => { ctx.Response.StatusCode = 500; return Task.CompletedTask; };
+        var id = (string)(await CreateAsync(app, receiver.Url))["id"]!;
+        var message = await app.Publisher.PublishAsync(new OrderCreated("o-1", 1));
+        Assert.Equal(WebHookDeliveryStatus.Failed, (await app.Store.NextAttemptAsync()).NewStatus);
+        await app.Client.PostAsync($"/webhooks/subscriptions/{id}/disable", null);
+
+        var recovered = await ReadAsync(await app.Client.PostAsync($"/webhooks/subscriptions/{id}/recover", Json($$"""{"since":"{{app.Time.GetUtcNow().AddHours(-1):O}}"}""")));
+        var redelivered = await app.Client.PostAsync($"/webhooks/subscriptions/{id}/messages/{message.MessageId}/redeliver", null);
+
+        Assert.Equal(1, (int)recovered["deliveries"]!);
+        Assert.Contains("nothing is sent until it is enabled", (string)recovered["detail"]!, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, redelivered.StatusCode);
+        Assert.Contains("nothing is sent until it is enabled", (string)(await ReadAsync(redelivered))["detail"]!, StringComparison.Ordinal);
+
+        // Enabled, the held delivery goes out; an enabled subscription's answer has no such note.
+        receiver.Respond = static (ctx, _) => { ctx.Response.StatusCode = 204; return Task.CompletedTask; };
+        await app.Client.PostAsync($"/webhooks/subscriptions/{id}/enable", null);
+        Assert.Equal(WebHookDeliveryStatus.Succeeded, (await app.Store.NextAttemptAsync()).NewStatus);
+        Assert.Null((await ReadAsync(await app.Client.PostAsync($"/webhooks/subscriptions/{id}/messages/{message.MessageId}/redeliver", null)))["detail"]);
     }
 }
