@@ -44,8 +44,24 @@ internal sealed partial class ReceiverRefusals : IDisposable
     {
         _receiver = receiver;
         _logger = logger;
-        _timer = time.CreateTimer(static state => ((ReceiverRefusals)state!).Summarise(), this,
-            Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // The summary belongs to no request: the timer must not capture the creator's context (activity, scopes).
+        var suppressed = ExecutionContext.IsFlowSuppressed();
+        if (!suppressed)
+        {
+            ExecutionContext.SuppressFlow();
+        }
+        try
+        {
+            _timer = time.CreateTimer(static state => ((ReceiverRefusals)state!).Summarise(), this,
+                Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        finally
+        {
+            if (!suppressed)
+            {
+                ExecutionContext.RestoreFlow();
+            }
+        }
     }
 
     /// <summary>Logs one refusal at Debug and counts it for the next summary.</summary>
