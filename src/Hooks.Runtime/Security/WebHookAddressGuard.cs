@@ -80,7 +80,8 @@ public sealed class WebHookAddressGuard
         V6Range.Parse("2001:30::/28"),
     ];
 
-    private readonly IPNetwork[] _allowed;
+    private readonly V4Range[] _allowedV4;
+    private readonly V6Range[] _allowedV6;
     private readonly HostAddresses _host;
 
     /// <summary>Creates a guard that also lets through <paramref name="allowedNetworks"/>.</summary>
@@ -92,30 +93,46 @@ public sealed class WebHookAddressGuard
     internal WebHookAddressGuard(IEnumerable<IPNetwork> allowedNetworks, HostAddresses host)
     {
         ArgumentNullException.ThrowIfNull(allowedNetworks);
-        _allowed = [.. allowedNetworks];
+        List<V4Range> v4 = [];
+        List<V6Range> v6 = [];
+        foreach (var network in allowedNetworks)
+        {
+            if (network.BaseAddress.AddressFamily == AddressFamily.InterNetwork)
+            {
+                v4.Add(V4Range.From(network));
+            }
+            else
+            {
+                v6.Add(V6Range.From(network));
+            }
+        }
+        _allowedV4 = [.. v4];
+        _allowedV6 = [.. v6];
         _host = host;
     }
 
     /// <summary>
     /// Whether a delivery may connect to <paramref name="address"/>: it is not refused by default, or an allowed
-    /// network contains it (this machine's own addresses included).
+    /// network contains it (this machine's own addresses included). An IPv4 network also opens the IPv4-mapped
+    /// IPv6 form of its addresses.
     /// </summary>
     public bool IsAllowed(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (!IsRestricted(address, _host))
+        Span<byte> bytes = stackalloc byte[16];
+        if (!address.TryWriteBytes(bytes, out var written))
         {
-            return true;
+            return false;
         }
-        var normalized = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-        foreach (var network in _allowed)
+        if (written == 4)
         {
-            if (network.Contains(normalized) || network.Contains(address))
-            {
-                return true;
-            }
+            var v4 = BinaryPrimitives.ReadUInt32BigEndian(bytes);
+            return !IsRestrictedV4(v4, _host) || AnyContains(_allowedV4, v4);
         }
-        return false;
+        var v6 = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        return !IsRestrictedV6(v6, _host)
+            || AnyContains(_allowedV6, v6)
+            || (Mapped.Contains(v6) && AnyContains(_allowedV4, (uint)v6));
     }
 
     /// <summary>
@@ -128,27 +145,17 @@ public sealed class WebHookAddressGuard
     {
         ArgumentNullException.ThrowIfNull(address);
         Span<byte> bytes = stackalloc byte[16];
-        return address.AddressFamily switch
+        if (!address.TryWriteBytes(bytes, out var written))
         {
-            AddressFamily.InterNetwork => !address.TryWriteBytes(bytes, out _)
-                || IsRestrictedV4(BinaryPrimitives.ReadUInt32BigEndian(bytes), host),
-            AddressFamily.InterNetworkV6 => !address.TryWriteBytes(bytes, out _)
-                || IsRestrictedV6(BinaryPrimitives.ReadUInt128BigEndian(bytes), host),
-            _ => true,
-        };
+            return true;
+        }
+        return written == 4
+            ? IsRestrictedV4(BinaryPrimitives.ReadUInt32BigEndian(bytes), host)
+            : IsRestrictedV6(BinaryPrimitives.ReadUInt128BigEndian(bytes), host);
     }
 
-    private static bool IsRestrictedV4(uint address, HostAddresses host)
-    {
-        foreach (var range in RefusedV4)
-        {
-            if (range.Contains(address))
-            {
-                return true;
-            }
-        }
-        return host.ContainsV4(address);
-    }
+    private static bool IsRestrictedV4(uint address, HostAddresses host) =>
+        AnyContains(RefusedV4, address) || host.ContainsV4(address);
 
     private static bool IsRestrictedV6(UInt128 address, HostAddresses host)
     {
@@ -165,19 +172,24 @@ public sealed class WebHookAddressGuard
         {
             return true;
         }
-        foreach (var range in RefusedV6)
+        return (AnyContains(RefusedV6, address) && !AnyContains(GloballyReachableV6, address)) || host.ContainsV6(address);
+    }
+
+    private static bool AnyContains(V4Range[] ranges, uint address)
+    {
+        foreach (var range in ranges)
         {
-            if (range.Contains(address) && !IsGloballyReachable(address))
+            if (range.Contains(address))
             {
                 return true;
             }
         }
-        return host.ContainsV6(address);
+        return false;
     }
 
-    private static bool IsGloballyReachable(UInt128 address)
+    private static bool AnyContains(V6Range[] ranges, UInt128 address)
     {
-        foreach (var range in GloballyReachableV6)
+        foreach (var range in ranges)
         {
             if (range.Contains(address))
             {
@@ -228,9 +240,10 @@ public sealed class WebHookAddressGuard
     {
         public bool Contains(uint address) => (address & Mask) == Prefix;
 
-        public static V4Range Parse(string cidr)
+        public static V4Range Parse(string cidr) => From(IPNetwork.Parse(cidr));
+
+        public static V4Range From(IPNetwork network)
         {
-            var network = IPNetwork.Parse(cidr);
             Span<byte> bytes = stackalloc byte[4];
             network.BaseAddress.TryWriteBytes(bytes, out _);
             var mask = network.PrefixLength == 0 ? 0u : uint.MaxValue << (32 - network.PrefixLength);
@@ -243,9 +256,10 @@ public sealed class WebHookAddressGuard
     {
         public bool Contains(UInt128 address) => (address & Mask) == Prefix;
 
-        public static V6Range Parse(string cidr)
+        public static V6Range Parse(string cidr) => From(IPNetwork.Parse(cidr));
+
+        public static V6Range From(IPNetwork network)
         {
-            var network = IPNetwork.Parse(cidr);
             Span<byte> bytes = stackalloc byte[16];
             network.BaseAddress.TryWriteBytes(bytes, out _);
             var mask = network.PrefixLength == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - network.PrefixLength);

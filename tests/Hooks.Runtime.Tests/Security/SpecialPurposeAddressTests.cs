@@ -188,6 +188,28 @@ public sealed class SpecialPurposeAddressTests
         Assert.True(new WebHookAddressGuard([]).IsAllowed(ip), $"{address} ({range}) should be allowed");
     }
 
+    [Fact]
+    public void Checking_an_address_allocates_nothing()
+    {
+        var guard = new WebHookAddressGuard([IPNetwork.Parse("198.51.100.0/24")]);
+        IPAddress[] addresses = [.. new[] { "8.8.8.8", "10.1.2.3", "198.51.100.7", "2606:4700:4700::1111", "fd00::1", "::ffff:192.0.2.2", "64:ff9b::8.8.8.8", "2002:808:808::1", "2001:3::1" }.Select(IPAddress.Parse)];
+        foreach (var address in addresses)
+        {
+            guard.IsAllowed(address);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            foreach (var address in addresses)
+            {
+                guard.IsAllowed(address);
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Theory]
     [InlineData("192.0.2.2", "192.0.2.0/24")]
     [InlineData("::ffff:192.0.2.2", "192.0.2.0/24")]
