@@ -161,6 +161,23 @@ public sealed class ReceiverRefusalTests : IAsyncLifetime
         Assert.Equal("The svix-signature header is missing.", await DetailAsync(response));
     }
 
+    [Theory]
+    [InlineData(false, "The webhook-timestamp header is malformed.")]
+    [InlineData(true, "The svix-timestamp header is malformed.")]
+    public async Task A_malformed_header_is_named_as_it_was_sent(bool svix, string expected)
+    {
+        var request = SignedRequests.Create(Secret, "/webhooks",
+            SignedRequests.Envelope("order.created", "{\"OrderId\":\"o\",\"Total\":1}"), svixHeaders: svix);
+        var name = svix ? "svix-timestamp" : "webhook-timestamp";
+        request.Headers.Remove(name);
+        request.Headers.TryAddWithoutValidation(name, "12x4");
+
+        var response = await _app.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(expected, await DetailAsync(response));
+    }
+
     private static async Task<string> DetailAsync(HttpResponseMessage response)
     {
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
