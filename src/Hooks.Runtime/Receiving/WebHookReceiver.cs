@@ -15,13 +15,20 @@ namespace Hooks.Receiving;
 /// to the typed handler. A forged, replayed or malformed request never reaches a handler, and a genuine one whose
 /// handler fails is not marked handled, so the producer's retry runs it again.
 /// </summary>
-internal sealed partial class WebHookReceiver
+internal sealed partial class WebHookReceiver : IDisposable
 {
+    /// <summary>
+    /// The challenge of every 401 (RFC 9110 requires one). No registered scheme fits, so the scheme names the
+    /// credential a sender must bring: a Standard Webhooks signature (<c>webhook-signature</c> or <c>svix-signature</c>).
+    /// </summary>
+    public const string AuthenticateScheme = "Webhook-Signature";
+
     private readonly WebHookVerifier _verifier;
     private readonly WebHookReceiverOptions _options;
     private readonly IWebHookIdempotencyStore _idempotency;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ReceiverRefusals _refusals;
 
     public WebHookReceiver(string name, WebHookReceiverOptions options, IWebHookIdempotencyStore idempotency,
         TimeProvider time, ILogger logger)
@@ -31,10 +38,13 @@ internal sealed partial class WebHookReceiver
         _idempotency = idempotency;
         _time = time;
         _logger = logger;
+        _refusals = new ReceiverRefusals(name, logger, time);
         _verifier = new WebHookVerifier(options.Secrets.Select(WebHookSecret.Parse), time, options.Tolerance);
     }
 
     public string Name { get; }
+
+    public void Dispose() => _refusals.Dispose();
 
     public async Task HandleAsync(HttpContext http, IWebHookDispatcher dispatcher)
     {
@@ -54,7 +64,7 @@ internal sealed partial class WebHookReceiver
 
         if (!IsJson(request.ContentType))
         {
-            Log.Rejected(_logger, Name, StatusCodes.Status415UnsupportedMediaType, "content type");
+            _refusals.Refused(RefusalReason.NotJson);
             await Problem.WriteAsync(http, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 "Webhook bodies must be JSON (application/json).").ConfigureAwait(false);
             return;
@@ -67,23 +77,25 @@ internal sealed partial class WebHookReceiver
         }
 
         // Headers first: a request without them is refused before its body is read.
-        var id = Single(request.Headers, WebHookHeaders.Id, WebHookHeaders.SvixId, out var idOk);
-        var timestamp = Single(request.Headers, WebHookHeaders.Timestamp, WebHookHeaders.SvixTimestamp, out var tsOk);
-        var signature = Single(request.Headers, WebHookHeaders.Signature, WebHookHeaders.SvixSignature, out var sigOk);
+        var id = Single(request.Headers, WebHookHeaders.Id, WebHookHeaders.SvixId, out var idOk, out var idSvix);
+        var timestamp = Single(request.Headers, WebHookHeaders.Timestamp, WebHookHeaders.SvixTimestamp, out var tsOk, out var tsSvix);
+        var signature = Single(request.Headers, WebHookHeaders.Signature, WebHookHeaders.SvixSignature, out var sigOk, out var sigSvix);
+        // Answers name headers as the sender spelled them: a Svix sender reads about svix-signature.
+        var family = new HeaderFamily(idSvix, tsSvix, sigSvix);
         if (!idOk || !tsOk || !sigOk)
         {
-            var header = !idOk ? WebHookHeaders.Id : !tsOk ? WebHookHeaders.Timestamp : WebHookHeaders.Signature;
-            Log.Rejected(_logger, Name, StatusCodes.Status400BadRequest, "repeated header");
+            var header = !idOk ? WebHookHeader.Id : !tsOk ? WebHookHeader.Timestamp : WebHookHeader.Signature;
+            _refusals.Refused(RefusalReason.RepeatedHeader);
             await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Malformed webhook headers",
-                $"The {header} header must appear once.").ConfigureAwait(false);
+                $"The {family.Name(header)} header must appear once.").ConfigureAwait(false);
             return;
         }
         if (id.Length == 0 || timestamp.Length == 0 || signature.Length == 0)
         {
-            var missing = id.Length == 0 ? WebHookHeaders.Id : timestamp.Length == 0 ? WebHookHeaders.Timestamp : WebHookHeaders.Signature;
-            Log.Rejected(_logger, Name, StatusCodes.Status400BadRequest, "missing header");
+            var absent = id.Length == 0 ? WebHookHeader.Id : timestamp.Length == 0 ? WebHookHeader.Timestamp : WebHookHeader.Signature;
+            _refusals.Refused(RefusalReason.MissingHeader);
             await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Missing webhook headers",
-                $"The {missing} header is missing.").ConfigureAwait(false);
+                $"The {family.Name(absent, missing: true)} header is missing.").ConfigureAwait(false);
             return;
         }
 
@@ -96,7 +108,7 @@ internal sealed partial class WebHookReceiver
 
         try
         {
-            await ProcessAsync(http, dispatcher, id, timestamp, signature, buffer.AsMemory(0, length)).ConfigureAwait(false);
+            await ProcessAsync(http, dispatcher, id, timestamp, signature, family, buffer.AsMemory(0, length)).ConfigureAwait(false);
         }
         finally
         {
@@ -105,24 +117,34 @@ internal sealed partial class WebHookReceiver
     }
 
     private async Task ProcessAsync(HttpContext http, IWebHookDispatcher dispatcher, string id, string timestamp,
-        string signature, ReadOnlyMemory<byte> body)
+        string signature, HeaderFamily family, ReadOnlyMemory<byte> body)
     {
         var verification = _verifier.Verify(id, timestamp, signature, body.Span);
         if (!verification.IsValid)
         {
-            var status = verification.Status is WebHookVerificationStatus.MissingHeader or WebHookVerificationStatus.MalformedHeader
-                ? StatusCodes.Status400BadRequest
-                : StatusCodes.Status401Unauthorized;
-            Log.VerificationFailed(_logger, Name, status, verification.Status);
+            var reason = verification.Status switch
+            {
+                WebHookVerificationStatus.TimestampTooOld => RefusalReason.TimestampTooOld,
+                WebHookVerificationStatus.TimestampTooNew => RefusalReason.TimestampTooNew,
+                WebHookVerificationStatus.NoMatchingSignature => RefusalReason.NoMatchingSignature,
+                WebHookVerificationStatus.MissingHeader => RefusalReason.MissingHeader,
+                _ => RefusalReason.MalformedHeader,
+            };
+            var status = ReceiverRefusals.StatusOf(reason);
+            _refusals.Refused(reason);
+            if (status == StatusCodes.Status401Unauthorized)
+            {
+                http.Response.Headers.WWWAuthenticate = AuthenticateScheme;
+            }
             await Problem.WriteAsync(http, status,
                 status == StatusCodes.Status400BadRequest ? "Malformed webhook headers" : "Webhook verification failed",
-                verification.Describe()).ConfigureAwait(false);
+                family.Describe(verification)).ConfigureAwait(false);
             return;
         }
 
         if (!WebHookEnvelope.TryRead(body.Span, out var envelope, out var envelopeError))
         {
-            Log.Rejected(_logger, Name, StatusCodes.Status400BadRequest, "envelope");
+            _refusals.Refused(RefusalReason.MalformedBody);
             await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Malformed webhook body", envelopeError!).ConfigureAwait(false);
             return;
         }
@@ -144,7 +166,7 @@ internal sealed partial class WebHookReceiver
         }
         if (claim == IdempotencyClaim.InProgress)
         {
-            Log.Rejected(_logger, Name, StatusCodes.Status409Conflict, "in progress");
+            Log.InProgress(_logger, Name);
             http.Response.Headers.RetryAfter = "5";
             await Problem.WriteAsync(http, StatusCodes.Status409Conflict, "Already being handled",
                 "Another delivery of this message is being handled; retry later.").ConfigureAwait(false);
@@ -173,7 +195,7 @@ internal sealed partial class WebHookReceiver
             }
             catch (WebHookPayloadException ex)
             {
-                Log.Rejected(_logger, Name, StatusCodes.Status400BadRequest, "payload");
+                _refusals.Refused(RefusalReason.PayloadDoesNotFit);
                 await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Payload does not fit the event type", ex.Message).ConfigureAwait(false);
                 return;
             }
@@ -222,7 +244,7 @@ internal sealed partial class WebHookReceiver
 
     private async Task RejectTooLargeAsync(HttpContext http)
     {
-        Log.Rejected(_logger, Name, StatusCodes.Status413PayloadTooLarge, "body size");
+        _refusals.Refused(RefusalReason.TooLarge);
         await Problem.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, "Payload too large",
             $"Webhook bodies are limited to {_options.MaxBodyBytes} bytes.").ConfigureAwait(false);
     }
@@ -294,13 +316,18 @@ internal sealed partial class WebHookReceiver
                 && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>The header's single value, preferring the Standard Webhooks name over the Svix alias.</summary>
-    private static string Single(IHeaderDictionary headers, string name, string alias, out bool ok)
+    /// <summary>
+    /// The header's single value, preferring the Standard Webhooks name over the Svix alias; <paramref name="svix"/>
+    /// says the alias was the one sent.
+    /// </summary>
+    private static string Single(IHeaderDictionary headers, string name, string alias, out bool ok, out bool svix)
     {
         var values = headers[name];
+        svix = false;
         if (StringValues.IsNullOrEmpty(values))
         {
             values = headers[alias];
+            svix = !StringValues.IsNullOrEmpty(values);
         }
         ok = values.Count <= 1;
         return values.Count == 1 ? values[0] ?? "" : "";
@@ -313,13 +340,37 @@ internal sealed partial class WebHookReceiver
             System.Globalization.CultureInfo.InvariantCulture, out var attempt) && attempt > 0 ? attempt : null;
     }
 
+    /// <summary>Which of the three headers came under their <c>svix-*</c> names, so answers name what was sent.</summary>
+    private readonly record struct HeaderFamily(bool IdSvix, bool TimestampSvix, bool SignatureSvix)
+    {
+        private bool AnySvix => IdSvix || TimestampSvix || SignatureSvix;
+
+        /// <summary>The header's name as sent; a missing one takes the name of the family the others came in.</summary>
+        public string Name(WebHookHeader header, bool missing = false) => header switch
+        {
+            WebHookHeader.Id => (missing ? AnySvix : IdSvix) ? WebHookHeaders.SvixId : WebHookHeaders.Id,
+            WebHookHeader.Timestamp => (missing ? AnySvix : TimestampSvix) ? WebHookHeaders.SvixTimestamp : WebHookHeaders.Timestamp,
+            _ => (missing ? AnySvix : SignatureSvix) ? WebHookHeaders.SvixSignature : WebHookHeaders.Signature,
+        };
+
+        /// <summary><see cref="WebHookVerificationResult.Describe"/> with the header names as sent; never a value.</summary>
+        public string Describe(WebHookVerificationResult result) => result.Status switch
+        {
+            WebHookVerificationStatus.TimestampTooOld when TimestampSvix => "The svix-timestamp is older than the tolerance allows.",
+            WebHookVerificationStatus.TimestampTooNew when TimestampSvix => "The svix-timestamp is further in the future than the tolerance allows.",
+            WebHookVerificationStatus.NoMatchingSignature when SignatureSvix => "No signature in svix-signature matches a configured secret.",
+            WebHookVerificationStatus.MissingHeader when AnySvix && result.Header != WebHookHeader.None =>
+                $"The {Name(result.Header, missing: true)} header is missing.",
+            WebHookVerificationStatus.MalformedHeader when AnySvix && result.Header != WebHookHeader.None =>
+                $"The {Name(result.Header)} header is malformed.",
+            _ => result.Describe(),
+        };
+    }
+
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Webhook receiver {Receiver} refused a request with {Status}: {Reason}.")]
-        public static partial void Rejected(ILogger logger, string receiver, int status, string reason);
-
-        [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Webhook receiver {Receiver} refused a request with {Status}: {Reason}.")]
-        public static partial void VerificationFailed(ILogger logger, string receiver, int status, WebHookVerificationStatus reason);
+        [LoggerMessage(EventId = 2008, Level = LogLevel.Debug, Message = "Webhook receiver {Receiver} answered 409: another delivery of the message is being handled.")]
+        public static partial void InProgress(ILogger logger, string receiver);
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Webhook receiver {Receiver} handled a {EventType} message.")]
         public static partial void Handled(ILogger logger, string receiver, string eventType);

@@ -10,7 +10,7 @@ internal sealed class WebHookReceivers(
     IEnumerable<WebHookReceiverName> names,
     IWebHookIdempotencyStore idempotency,
     TimeProvider time,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers) : IDisposable
 {
     private readonly HashSet<string> _names = names.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WebHookReceiver> _receivers = new(StringComparer.Ordinal);
@@ -24,5 +24,14 @@ internal sealed class WebHookReceivers(
                 $"No webhook receiver named '{name}' is configured. Add it with services.AddWebHooks().AddReceiver(\"{name}\", o => o.Secrets.Add(\"whsec_…\")).");
         }
         return _receivers.GetOrAdd(name, n => new WebHookReceiver(n, options.Get(n), idempotency, time, _logger));
+    }
+
+    /// <summary>Stops the receivers' refusal summaries.</summary>
+    public void Dispose()
+    {
+        foreach (var receiver in _receivers.Values)
+        {
+            receiver.Dispose();
+        }
     }
 }
