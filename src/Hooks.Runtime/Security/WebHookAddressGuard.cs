@@ -273,7 +273,7 @@ public sealed class WebHookAddressRefusedException : IOException
 {
     /// <summary>Creates the exception for <paramref name="host"/>.</summary>
     public WebHookAddressRefusedException(string host)
-        : base($"Refused to connect to '{host}': it resolves only to restricted addresses (loopback, private, link-local, …).") => Host = host;
+        : base($"Refused to connect to '{host}': it resolves only to restricted addresses (loopback, private, link-local, special-purpose or this machine's own); to deliver there, add the network to WebHookProducerOptions.AllowedNetworks.") => Host = host;
 
     /// <summary>Creates the exception.</summary>
     public WebHookAddressRefusedException() : this("?") { }

@@ -94,6 +94,8 @@ public sealed class AddressGuardTests
 
         Assert.Equal(WebHookAttemptOutcome.AddressRefused, result.Attempt.Outcome);
         Assert.Contains("localhost", result.Attempt.Error, StringComparison.Ordinal);
+        // The attempt log says which option opens it.
+        Assert.Contains("WebHookProducerOptions.AllowedNetworks", result.Attempt.Error, StringComparison.Ordinal);
         Assert.False(receiver.TryTake(out _));
     }
 
