@@ -3,7 +3,8 @@
 // intent-verification challenge automatically, and then receives two events published with PublishAsync.
 //
 //   dotnet run --project samples/Hooks.Sample            # runs the demo and exits
-//   dotnet run --project samples/Hooks.Sample -- --serve  # keeps serving: POST /orders publishes an order.created
+//   dotnet run --project samples/Hooks.Sample -- --serve  # keeps serving: POST /orders publishes an order.created,
+//                                                        # GET /openapi/v1.json describes the API and the events
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -29,11 +30,16 @@ builder.Services.AddWebHooks()
         o.AllowedNetworks.Add(IPNetwork.Parse("127.0.0.0/8"));
     })
     .AddReceiver(o => o.Secrets.Add(secret.Reveal()));
+builder.Services.AddOpenApi();                       // the management API and, under webhooks, every event's schema
 
 var app = builder.Build();
-app.Urls.Add(serve ? "http://127.0.0.1:5080" : "http://127.0.0.1:0");
+if (builder.Configuration["urls"] is null)           // --urls (or ASPNETCORE_URLS) picks another address
+{
+    app.Urls.Add(serve ? "http://127.0.0.1:5080" : "http://127.0.0.1:0");
+}
 app.MapWebHooks();                                   // consumer, generated: POST /webhooks
 app.MapWebHookSubscriptions("/api");                 // producer's management API (add RequireAuthorization in a real app)
+app.MapOpenApi();                                    // GET /openapi/v1.json
 app.MapPost("/orders", async (IWebHookPublisher publisher) =>
 {
     var published = await publisher.PublishAsync(new OrderCreated($"ord_{Random.Shared.Next(1000, 9999)}", 19.99m));
@@ -67,7 +73,7 @@ for (var i = 0; i < 2; i++)
 
 if (serve)
 {
-    Console.WriteLine($"Serving; try: curl -X POST {address}orders");
+    Console.WriteLine($"Serving; try: curl -X POST {address}orders   and   curl {address}openapi/v1.json");
     _ = Task.Run(async () =>
     {
         await foreach (var line in log.Lines.Reader.ReadAllAsync())

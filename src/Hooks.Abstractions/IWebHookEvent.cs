@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Hooks;
 
@@ -26,4 +27,11 @@ public interface IWebHookEvent<TSelf> where TSelf : IWebHookEvent<TSelf>
     /// </summary>
     /// <param name="utf8Data">The UTF-8 JSON of the <c>data</c> value alone.</param>
     static abstract TSelf ReadData(ReadOnlySpan<byte> utf8Data);
+
+    /// <summary>
+    /// The System.Text.Json metadata of the envelope's <c>data</c>, from which the event catalog describes the
+    /// event's JSON Schema (for example in an OpenAPI document); <c>null</c> when the type does not say. The Hooks
+    /// source generator returns the metadata of the <c>JsonSerializerContext</c> that lists the type.
+    /// </summary>
+    static virtual JsonTypeInfo<TSelf>? DataTypeInfo => null;
 }

@@ -69,6 +69,8 @@ internal static class EventEmitter
             }
             w.WriteLine("return value;");
             w.CloseBlock();
+            w.WriteLine();
+            w.WriteLine($"static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<{self}>? {iface}.DataTypeInfo => {spec.JsonContext}.Default.{spec.JsonProperty};");
             w.CloseBlock();
         }
 

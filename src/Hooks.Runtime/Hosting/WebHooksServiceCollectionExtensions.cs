@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -23,6 +24,8 @@ public static class WebHooksServiceCollectionExtensions
         services.AddSingleton<WebHooksMarker>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WebHookEventCatalog>();
+        // Every OpenAPI document the app adds (AddOpenApi) lists the event catalog under webhooks; inert without one.
+        services.ConfigureAll<OpenApiOptions>(o => o.AddDocumentTransformer(new WebHookCatalogDocumentTransformer()));
         WebHookRegistry.Apply(builder);
         return builder;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Hooks.Subscriptions;
@@ -113,6 +114,9 @@ internal sealed class EventTypeResponse
 {
     public required string Type { get; init; }
     public string? Description { get; init; }
+
+    /// <summary>The JSON Schema of the body a subscriber receives for this event type.</summary>
+    public required JsonObject Schema { get; init; }
 }
 
 internal sealed class EventTypeListResponse
@@ -134,5 +138,9 @@ internal sealed class EventTypeListResponse
 [JsonSerializable(typeof(MessageResponse))]
 [JsonSerializable(typeof(DeliveryListResponse))]
 [JsonSerializable(typeof(AttemptListResponse))]
-[JsonSerializable(typeof(EventTypeListResponse))]
 internal sealed partial class SubscriptionJsonContext : JsonSerializerContext;
+
+// Answers only (nothing is read with it), so schemas of deeply nested events are not cut at the request depth limit.
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(EventTypeListResponse))]
+internal sealed partial class EventCatalogJsonContext : JsonSerializerContext;

@@ -68,8 +68,8 @@ public static class WebHookSubscriptionEndpoints
     private static Task ListEventTypes(HttpContext context)
     {
         var catalog = Service(context).Catalog;
-        var data = catalog.All.Select(d => new EventTypeResponse { Type = d.Type, Description = d.Description }).ToList();
-        return Write(context, 200, new EventTypeListResponse { Data = data }, Json.EventTypeListResponse);
+        var data = catalog.All.Select(d => new EventTypeResponse { Type = d.Type, Description = d.Description, Schema = d.EnvelopeSchema }).ToList();
+        return Write(context, 200, new EventTypeListResponse { Data = data }, EventCatalogJsonContext.Default.EventTypeListResponse);
     }
 
     private static async Task Create(HttpContext context)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Hooks.Tests.Infrastructure;
 
@@ -11,6 +12,7 @@ public sealed record OrderCreated(string OrderId, decimal Total) : IWebHookEvent
     public static string? EventDescription => "An order was placed.";
     public static void WriteData(Utf8JsonWriter writer, OrderCreated value) => JsonSerializer.Serialize(writer, value, TestJsonContext.Default.OrderCreated);
     public static OrderCreated ReadData(ReadOnlySpan<byte> utf8Data) => StrictJson.Read(utf8Data, TestJsonContext.Default.OrderCreated);
+    public static JsonTypeInfo<OrderCreated>? DataTypeInfo => TestJsonContext.Default.OrderCreated;
 }
 
 public sealed record InvoicePaid(string InvoiceId) : IWebHookEvent<InvoicePaid>
@@ -19,6 +21,7 @@ public sealed record InvoicePaid(string InvoiceId) : IWebHookEvent<InvoicePaid>
     public static string? EventDescription => null;
     public static void WriteData(Utf8JsonWriter writer, InvoicePaid value) => JsonSerializer.Serialize(writer, value, TestJsonContext.Default.InvoicePaid);
     public static InvoicePaid ReadData(ReadOnlySpan<byte> utf8Data) => StrictJson.Read(utf8Data, TestJsonContext.Default.InvoicePaid);
+    public static JsonTypeInfo<InvoicePaid>? DataTypeInfo => TestJsonContext.Default.InvoicePaid;
 }
 
 public sealed record OrderCancelled(string OrderId) : IWebHookEvent<OrderCancelled>
@@ -27,6 +30,7 @@ public sealed record OrderCancelled(string OrderId) : IWebHookEvent<OrderCancell
     public static string? EventDescription => "An order was cancelled.";
     public static void WriteData(Utf8JsonWriter writer, OrderCancelled value) => JsonSerializer.Serialize(writer, value, TestJsonContext.Default.OrderCancelled);
     public static OrderCancelled ReadData(ReadOnlySpan<byte> utf8Data) => StrictJson.Read(utf8Data, TestJsonContext.Default.OrderCancelled);
+    public static JsonTypeInfo<OrderCancelled>? DataTypeInfo => TestJsonContext.Default.OrderCancelled;
 }
 
 public sealed record CustomerCreated(string CustomerId) : IWebHookEvent<CustomerCreated>
@@ -35,6 +39,7 @@ public sealed record CustomerCreated(string CustomerId) : IWebHookEvent<Customer
     public static string? EventDescription => null;
     public static void WriteData(Utf8JsonWriter writer, CustomerCreated value) => JsonSerializer.Serialize(writer, value, TestJsonContext.Default.CustomerCreated);
     public static CustomerCreated ReadData(ReadOnlySpan<byte> utf8Data) => StrictJson.Read(utf8Data, TestJsonContext.Default.CustomerCreated);
+    public static JsonTypeInfo<CustomerCreated>? DataTypeInfo => TestJsonContext.Default.CustomerCreated;
 }
 
 // camelCase out, case-insensitive in, and strict like generated readers: numbers are never read from strings.
