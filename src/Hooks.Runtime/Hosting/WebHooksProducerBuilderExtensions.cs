@@ -43,6 +43,13 @@ public static class WebHooksProducerBuilderExtensions
         services.AddSingleton<WebHookPublisher>();
         services.AddSingleton<IWebHookPublisher>(sp => sp.GetRequiredService<WebHookPublisher>());
         services.AddSingleton<WebHookSubscriptionService>();
+        // The management API's shapes, for an OpenAPI document (AddOpenApi) to describe them without reflection; last in
+        // the chain, so the app's own types keep their settings.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Add(SubscriptionJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Add(EventCatalogJsonContext.Default);
+        });
         services.AddSingleton<WebHookIntentVerifier>();
         services.AddSingleton(sp => new WebHookAddressGuard(sp.GetRequiredService<IOptions<WebHookProducerOptions>>().Value.AllowedNetworks));
         services.AddSingleton<WebHookDeliveryService>();

@@ -2,12 +2,15 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Hooks.Security;
 using Hooks.Storage;
 using Hooks.Subscriptions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -35,24 +38,61 @@ public static class WebHookSubscriptionEndpoints
     public static RouteGroupBuilder MapWebHookSubscriptions(this IEndpointRouteBuilder endpoints, string prefix = "/webhooks")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var group = endpoints.MapGroup(prefix);
-        group.MapGet("/event-types", ListEventTypes);
-        group.MapPost("/subscriptions", Create);
-        group.MapGet("/subscriptions", List);
-        group.MapGet("/subscriptions/{id}", Get);
-        group.MapPatch("/subscriptions/{id}", Update);
-        group.MapDelete("/subscriptions/{id}", Delete);
-        group.MapPost("/subscriptions/{id}/enable", Enable);
-        group.MapPost("/subscriptions/{id}/disable", Disable);
-        group.MapPost("/subscriptions/{id}/rotate-secret", Rotate);
-        group.MapPost("/subscriptions/{id}/verify", Verify);
-        group.MapPost("/subscriptions/{id}/test", SendTest);
-        group.MapPost("/subscriptions/{id}/recover", Recover);
-        group.MapGet("/subscriptions/{id}/deliveries", ListDeliveries);
-        group.MapGet("/subscriptions/{id}/deliveries/{deliveryId}/attempts", ListAttempts);
-        group.MapPost("/subscriptions/{id}/messages/{messageId}/redeliver", Redeliver);
+        var group = endpoints.MapGroup(prefix).WithTags("Webhook subscriptions");
+        group.MapGet("/event-types", ListEventTypes)
+            .WithSummary("Lists the event types a subscription may ask for, with the JSON Schema of each one's body.");
+        group.MapPost("/subscriptions", Create)
+            .WithJsonBody<SubscriptionRequest>().ProducesProblem(403).ProducesProblem(413).ProducesProblem(415)
+            .WithSummary("Creates a subscription; the answer shows its secret once.");
+        group.MapGet("/subscriptions", List)
+            .WithSummary("Lists subscriptions, oldest first; pass the answer's next as after for the next page.");
+        group.MapGet("/subscriptions/{id}", Get).ProducesProblem(404)
+            .WithSummary("Gets a subscription.");
+        group.MapPatch("/subscriptions/{id}", Update)
+            .WithJsonBody<SubscriptionRequest>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415)
+            .WithSummary("Changes the members given; a new URL is verified before anything is sent to it.");
+        group.MapDelete("/subscriptions/{id}", Delete).ProducesProblem(404)
+            .WithSummary("Deletes a subscription and its pending deliveries.");
+        group.MapPost("/subscriptions/{id}/enable", Enable).ProducesProblem(404)
+            .WithSummary("Enables a subscription whose current URL passed intent verification (or challenges it again).");
+        group.MapPost("/subscriptions/{id}/disable", Disable)
+            .WithJsonBody<DisableRequest>(optional: true).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415)
+            .WithSummary("Disables a subscription: its deliveries wait until it is enabled.");
+        group.MapPost("/subscriptions/{id}/rotate-secret", Rotate)
+            .WithJsonBody<RotateSecretRequest>(optional: true).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415)
+            .WithSummary("Adds a new signing secret (given or generated, shown once); the old one keeps signing for the overlap.");
+        group.MapPost("/subscriptions/{id}/verify", Verify).ProducesProblem(404)
+            .WithSummary("Challenges a pending URL again.");
+        group.MapPost("/subscriptions/{id}/test", SendTest).ProducesProblem(404)
+            .WithSummary("Sends a webhook.test message to this subscription only.");
+        group.MapPost("/subscriptions/{id}/recover", Recover)
+            .WithJsonBody<RecoverRequest>().ProducesProblem(404).ProducesProblem(413).ProducesProblem(415)
+            .WithSummary("Sends again every failed delivery of this subscription since a time.");
+        group.MapGet("/subscriptions/{id}/deliveries", ListDeliveries).ProducesProblem(404)
+            .WithSummary("Lists a subscription's deliveries, newest first.");
+        group.MapGet("/subscriptions/{id}/deliveries/{deliveryId}/attempts", ListAttempts).ProducesProblem(404)
+            .WithSummary("Lists the attempts of one delivery.");
+        group.MapPost("/subscriptions/{id}/messages/{messageId}/redeliver", Redeliver).ProducesProblem(404)
+            .WithSummary("Sends a message again to a subscription that had a delivery of it.");
         return group;
     }
+
+    private const string JsonContentType = "application/json";
+
+    /// <summary>
+    /// Describes the JSON body to OpenAPI only. Accepts metadata would also make routing answer a wrong content type with
+    /// a bare 415; the handlers answer it themselves, as Problem Details.
+    /// </summary>
+    private static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder builder, bool optional = false) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(T), null, cancellationToken).ConfigureAwait(false);
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = !optional,
+                Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { [JsonContentType] = new() { Schema = schema } },
+            };
+        });
 
     // Answers are served as application/json, never embedded in HTML or script, so the relaxed encoder is safe here: it
     // still escapes what JSON requires (quotes, backslash, control chars), and leaves + < > & ' and non-ASCII text as
@@ -62,243 +102,228 @@ public static class WebHookSubscriptionEndpoints
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 
-    private static WebHookSubscriptionService Service(HttpContext context) =>
-        context.RequestServices.GetRequiredService<WebHookSubscriptionService>();
+    private static JsonAnswer<T, Status200> Ok<T>(T value, JsonTypeInfo<T> typeInfo) => new(value, typeInfo);
 
-    private static Task ListEventTypes(HttpContext context)
+    private static JsonAnswer<T, Status202> Accepted<T>(T value, JsonTypeInfo<T> typeInfo) => new(value, typeInfo);
+
+    private static JsonAnswer<EventTypeListResponse, Status200> ListEventTypes([FromServices] WebHookSubscriptionService service)
     {
-        var catalog = Service(context).Catalog;
-        var data = catalog.All.Select(d => new EventTypeResponse { Type = d.Type, Description = d.Description, Schema = d.EnvelopeSchema }).ToList();
-        return Write(context, 200, new EventTypeListResponse { Data = data }, EventCatalogJsonContext.Default.EventTypeListResponse);
+        var data = service.Catalog.All.Select(d => new EventTypeResponse { Type = d.Type, Description = d.Description, Schema = d.EnvelopeSchema }).ToList();
+        return Ok(new EventTypeListResponse { Data = data }, EventCatalogJsonContext.Default.EventTypeListResponse);
     }
 
-    private static async Task Create(HttpContext context)
+    private static async Task<Results<JsonAnswer<SubscriptionResponse, Status201>, ValidationProblem, ProblemHttpResult>> Create(
+        HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        var service = Service(context);
-        var (request, problem) = await ReadAsync(context, Json.SubscriptionRequest).ConfigureAwait(false);
+        var (request, problem) = await ReadAsync(context.Request, Json.SubscriptionRequest, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
-            await problem.ExecuteAsync(context).ConfigureAwait(false);
-            return;
+            return problem;
         }
         var input = ToInput(request!);
         var errors = service.Validate(input, creating: true, out var url, out var secret, out var verification);
         if (errors.Count > 0)
         {
-            await Invalid(context, errors).ConfigureAwait(false);
-            return;
+            return Invalid(errors);
         }
-        if (!await MayChooseAsync(context, verification).ConfigureAwait(false))
+        if (await RefuseModeAsync(context, service, verification).ConfigureAwait(false) is { } forbidden)
         {
-            return;
+            return forbidden;
         }
         var (subscription, created) = await service.CreateAsync(input, url!, secret, verification ?? WebHookIntentVerificationMode.Challenge,
-            context.RequestAborted).ConfigureAwait(false);
-        context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path}/{subscription.Id}";
-        await Write(context, 201, ToResponse(subscription, created.Reveal()), Json.SubscriptionResponse).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(false);
+        return new JsonAnswer<SubscriptionResponse, Status201>(ToResponse(subscription, created.Reveal()), Json.SubscriptionResponse,
+            location: $"{context.Request.PathBase}{context.Request.Path}/{subscription.Id}");
     }
 
-    private static async Task List(HttpContext context)
+    private static async Task<Results<JsonAnswer<SubscriptionListResponse, Status200>, ValidationProblem>> List(
+        [FromQuery] string? after, [FromQuery] string? limit, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        var store = Service(context).Store;
-        if (!TryLimit(context, out var limit))
+        if (!TryLimit(limit, out var count))
         {
-            await Invalid(context, "limit", $"limit must be 1 to {MaxPageSize}.").ConfigureAwait(false);
-            return;
+            return Invalid("limit", $"limit must be 1 to {MaxPageSize}.");
         }
-        var after = context.Request.Query["after"].ToString();
-        var page = await store.ListSubscriptionsAsync(after.Length == 0 ? null : after, limit + 1, context.RequestAborted).ConfigureAwait(false);
-        var data = page.Take(limit).Select(s => ToResponse(s, null)).ToList();
-        await Write(context, 200, new SubscriptionListResponse { Data = data, Next = page.Count > limit ? data[^1].Id : null },
-            Json.SubscriptionListResponse).ConfigureAwait(false);
+        var page = await service.ListAsync(string.IsNullOrEmpty(after) ? null : after, count + 1, cancellationToken).ConfigureAwait(false);
+        var data = page.Take(count).Select(s => ToResponse(s, null)).ToList();
+        return Ok(new SubscriptionListResponse { Data = data, Next = page.Count > count ? data[^1].Id : null }, Json.SubscriptionListResponse);
     }
 
-    private static async Task Get(HttpContext context)
-    {
-        if (await FindAsync(context).ConfigureAwait(false) is { } subscription)
-        {
-            await Write(context, 200, ToResponse(subscription, null), Json.SubscriptionResponse).ConfigureAwait(false);
-        }
-    }
+    private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ProblemHttpResult>> Get(
+        string id, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken) =>
+        await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } subscription
+            ? Ok(ToResponse(subscription, null), Json.SubscriptionResponse)
+            : NotFound();
 
-    private static async Task Update(HttpContext context)
+    private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ValidationProblem, ProblemHttpResult>> Update(
+        string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        var service = Service(context);
-        var (request, problem) = await ReadAsync(context, Json.SubscriptionRequest).ConfigureAwait(false);
+        var (request, problem) = await ReadAsync(context.Request, Json.SubscriptionRequest, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
-            await problem.ExecuteAsync(context).ConfigureAwait(false);
-            return;
+            return problem;
         }
         if (request!.Secret is not null)
         {
-            await Invalid(context, "secret", "Change the secret with rotate-secret.").ConfigureAwait(false);
-            return;
+            return Invalid("secret", "Change the secret with rotate-secret.");
         }
         var input = ToInput(request);
         var errors = service.Validate(input, creating: false, out var url, out _, out var verification);
         if (errors.Count > 0)
         {
-            await Invalid(context, errors).ConfigureAwait(false);
-            return;
+            return Invalid(errors);
         }
-        if (!await MayChooseAsync(context, verification).ConfigureAwait(false))
+        if (await RefuseModeAsync(context, service, verification).ConfigureAwait(false) is { } forbidden)
         {
-            return;
+            return forbidden;
         }
-        if (await FindAsync(context).ConfigureAwait(false) is { } current)
+        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
-            var updated = await service.UpdateAsync(current, input, url, verification, context.RequestAborted).ConfigureAwait(false);
-            await Write(context, 200, ToResponse(updated, null), Json.SubscriptionResponse).ConfigureAwait(false);
+            return NotFound();
         }
+        var updated = await service.UpdateAsync(current, input, url, verification, cancellationToken).ConfigureAwait(false);
+        return Ok(ToResponse(updated, null), Json.SubscriptionResponse);
     }
 
-    private static async Task Delete(HttpContext context)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        string id, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken) =>
+        await service.DeleteAsync(id, cancellationToken).ConfigureAwait(false) ? TypedResults.NoContent() : NotFound();
+
+    private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ProblemHttpResult>> Enable(
+        string id, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        var id = (string)context.Request.RouteValues["id"]!;
-        if (await Service(context).Store.DeleteSubscriptionAsync(id, context.RequestAborted).ConfigureAwait(false))
+        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
-            context.Response.StatusCode = 204;
+            return NotFound();
         }
-        else
-        {
-            await NotFound(context).ConfigureAwait(false);
-        }
+        var updated = await service.SetEnabledAsync(current, true, null, cancellationToken).ConfigureAwait(false);
+        return Ok(ToResponse(updated, null), Json.SubscriptionResponse);
     }
 
-    private static async Task Enable(HttpContext context)
+    private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ValidationProblem, ProblemHttpResult>> Disable(
+        string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        if (await FindAsync(context).ConfigureAwait(false) is { } current)
-        {
-            var updated = await Service(context).SetEnabledAsync(current, true, null, context.RequestAborted).ConfigureAwait(false);
-            await Write(context, 200, ToResponse(updated, null), Json.SubscriptionResponse).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task Disable(HttpContext context)
-    {
-        var (request, problem) = await ReadAsync(context, Json.DisableRequest, allowEmpty: true).ConfigureAwait(false);
+        var (request, problem) = await ReadAsync(context.Request, Json.DisableRequest, cancellationToken, allowEmpty: true).ConfigureAwait(false);
         if (problem is not null)
         {
-            await problem.ExecuteAsync(context).ConfigureAwait(false);
-            return;
+            return problem;
         }
         if (request?.Reason is { Length: > WebHookSubscriptionService.MaxDescriptionLength })
         {
-            await Invalid(context, "reason", $"The reason is longer than {WebHookSubscriptionService.MaxDescriptionLength} chars.").ConfigureAwait(false);
-            return;
+            return Invalid("reason", $"The reason is longer than {WebHookSubscriptionService.MaxDescriptionLength} chars.");
         }
-        if (await FindAsync(context).ConfigureAwait(false) is { } current)
+        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
-            var updated = await Service(context).SetEnabledAsync(current, false, request?.Reason, context.RequestAborted).ConfigureAwait(false);
-            await Write(context, 200, ToResponse(updated, null), Json.SubscriptionResponse).ConfigureAwait(false);
+            return NotFound();
         }
+        var updated = await service.SetEnabledAsync(current, false, request?.Reason, cancellationToken).ConfigureAwait(false);
+        return Ok(ToResponse(updated, null), Json.SubscriptionResponse);
     }
 
-    private static async Task Rotate(HttpContext context)
+    private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ValidationProblem, ProblemHttpResult>> Rotate(
+        string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        var (request, problem) = await ReadAsync(context, Json.RotateSecretRequest, allowEmpty: true).ConfigureAwait(false);
+        var (request, problem) = await ReadAsync(context.Request, Json.RotateSecretRequest, cancellationToken, allowEmpty: true).ConfigureAwait(false);
         if (problem is not null)
         {
-            await problem.ExecuteAsync(context).ConfigureAwait(false);
-            return;
+            return problem;
         }
-        Hooks.Security.WebHookSecret? secret = null;
-        if (request?.Secret is { } text && !Hooks.Security.WebHookSecret.TryParse(text, out secret, out var error))
+        WebHookSecret? secret = null;
+        if (request?.Secret is { } text && !WebHookSecret.TryParse(text, out secret, out var error))
         {
-            await Invalid(context, "secret", Hooks.Security.WebHookSecret.Describe(error)).ConfigureAwait(false);
-            return;
+            return Invalid("secret", WebHookSecret.Describe(error));
         }
-        if (await FindAsync(context).ConfigureAwait(false) is { } current)
+        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
-            var (updated, created) = await Service(context).RotateAsync(current, secret, context.RequestAborted).ConfigureAwait(false);
-            await Write(context, 200, ToResponse(updated, created.Reveal()), Json.SubscriptionResponse).ConfigureAwait(false);
+            return NotFound();
         }
+        var (updated, created) = await service.RotateAsync(current, secret, cancellationToken).ConfigureAwait(false);
+        return Ok(ToResponse(updated, created.Reveal()), Json.SubscriptionResponse);
     }
 
-    private static async Task Verify(HttpContext context)
+    private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ProblemHttpResult>> Verify(
+        string id, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        if (await FindAsync(context).ConfigureAwait(false) is { } current)
+        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
-            var updated = current.Status == WebHookSubscriptionStatus.Pending || current.PendingUrl is not null
-                ? await Service(context).VerifyAsync(current, enabling: false, context.RequestAborted).ConfigureAwait(false)
-                : current;
-            await Write(context, 200, ToResponse(updated, null), Json.SubscriptionResponse).ConfigureAwait(false);
+            return NotFound();
         }
+        var updated = current.Status == WebHookSubscriptionStatus.Pending || current.PendingUrl is not null
+            ? await service.VerifyAsync(current, enabling: false, cancellationToken).ConfigureAwait(false)
+            : current;
+        return Ok(ToResponse(updated, null), Json.SubscriptionResponse);
     }
 
-    private static async Task SendTest(HttpContext context)
+    private static async Task<Results<JsonAnswer<MessageResponse, Status202>, ProblemHttpResult>> SendTest(
+        string id, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        if (await FindAsync(context).ConfigureAwait(false) is { } current)
+        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
-            var published = await Service(context).SendTestAsync(current, context.RequestAborted).ConfigureAwait(false);
-            await Write(context, 202, new MessageResponse { MessageId = published.MessageId, Deliveries = published.Deliveries },
-                Json.MessageResponse).ConfigureAwait(false);
+            return NotFound();
         }
+        var published = await service.SendTestAsync(current, cancellationToken).ConfigureAwait(false);
+        return Accepted(new MessageResponse { MessageId = published.MessageId, Deliveries = published.Deliveries }, Json.MessageResponse);
     }
 
-    private static async Task Recover(HttpContext context)
+    private static async Task<Results<JsonAnswer<RecoverResponse, Status202>, ValidationProblem, ProblemHttpResult>> Recover(
+        string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        var (request, problem) = await ReadAsync(context, Json.RecoverRequest).ConfigureAwait(false);
+        var (request, problem) = await ReadAsync(context.Request, Json.RecoverRequest, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
-            await problem.ExecuteAsync(context).ConfigureAwait(false);
-            return;
+            return problem;
         }
         if (request!.Since is not { } since)
         {
-            await Invalid(context, "since", "since (an ISO 8601 time) is required.").ConfigureAwait(false);
-            return;
+            return Invalid("since", "since (an ISO 8601 time) is required.");
         }
-        if (await FindAsync(context).ConfigureAwait(false) is { } current)
+        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
-            var count = await Service(context).RecoverAsync(current.Id, since, context.RequestAborted).ConfigureAwait(false);
-            await Write(context, 202, new RecoverResponse { Deliveries = count, Detail = HeldDetail(current) }, Json.RecoverResponse).ConfigureAwait(false);
+            return NotFound();
         }
+        var count = await service.RecoverAsync(current.Id, since, cancellationToken).ConfigureAwait(false);
+        return Accepted(new RecoverResponse { Deliveries = count, Detail = HeldDetail(current) }, Json.RecoverResponse);
     }
 
-    private static async Task ListDeliveries(HttpContext context)
+    private static async Task<Results<JsonAnswer<DeliveryListResponse, Status200>, ValidationProblem, ProblemHttpResult>> ListDeliveries(
+        string id, [FromQuery] string? status, [FromQuery] string? before, [FromQuery] string? messageId, [FromQuery] string? limit,
+        [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        var query = context.Request.Query;
-        WebHookDeliveryStatus? status = null;
-        if (query["status"].ToString() is { Length: > 0 } statusText)
+        WebHookDeliveryStatus? wanted = null;
+        if (!string.IsNullOrEmpty(status))
         {
-            if (!Enum.TryParse<WebHookDeliveryStatus>(statusText, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) ||
-                int.TryParse(statusText, out _))
+            if (!Enum.TryParse<WebHookDeliveryStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) ||
+                int.TryParse(status, out _))
             {
-                await Invalid(context, "status", "status must be pending, succeeded or failed.").ConfigureAwait(false);
-                return;
+                return Invalid("status", "status must be pending, succeeded or failed.");
             }
-            status = parsed;
+            wanted = parsed;
         }
-        long? before = null;
-        if (query["before"].ToString() is { Length: > 0 } beforeText)
+        long? beforeId = null;
+        if (!string.IsNullOrEmpty(before))
         {
-            if (!long.TryParse(beforeText, NumberStyles.None, CultureInfo.InvariantCulture, out var b))
+            if (!long.TryParse(before, NumberStyles.None, CultureInfo.InvariantCulture, out var b))
             {
-                await Invalid(context, "before", "before must be a delivery id.").ConfigureAwait(false);
-                return;
+                return Invalid("before", "before must be a delivery id.");
             }
-            before = b;
+            beforeId = b;
         }
-        if (!TryLimit(context, out var limit))
+        if (!TryLimit(limit, out var count))
         {
-            await Invalid(context, "limit", $"limit must be 1 to {MaxPageSize}.").ConfigureAwait(false);
-            return;
+            return Invalid("limit", $"limit must be 1 to {MaxPageSize}.");
         }
-        if (await FindAsync(context).ConfigureAwait(false) is not { } subscription)
+        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } subscription)
         {
-            return;
+            return NotFound();
         }
-        var page = await Service(context).Store.ListDeliveriesAsync(new WebHookDeliveryQuery
+        var page = await service.ListDeliveriesAsync(new WebHookDeliveryQuery
         {
             SubscriptionId = subscription.Id,
-            Status = status,
-            Before = before,
-            MessageId = query["messageId"].ToString() is { Length: > 0 } m ? m : null,
-            Limit = limit + 1,
-        }, context.RequestAborted).ConfigureAwait(false);
-        var data = page.Take(limit).Select(d => new DeliveryResponse
+            Status = wanted,
+            Before = beforeId,
+            MessageId = string.IsNullOrEmpty(messageId) ? null : messageId,
+            Limit = count + 1,
+        }, cancellationToken).ConfigureAwait(false);
+        var data = page.Take(count).Select(d => new DeliveryResponse
         {
             Id = d.Id,
             MessageId = d.MessageId,
@@ -309,28 +334,24 @@ public static class WebHookSubscriptionEndpoints
             LastAttemptAt = d.LastAttemptAt,
             CreatedAt = d.CreatedAt,
         }).ToList();
-        await Write(context, 200, new DeliveryListResponse { Data = data, Next = page.Count > limit ? data[^1].Id : null },
-            Json.DeliveryListResponse).ConfigureAwait(false);
+        return Ok(new DeliveryListResponse { Data = data, Next = page.Count > count ? data[^1].Id : null }, Json.DeliveryListResponse);
     }
 
-    private static async Task ListAttempts(HttpContext context)
+    private static async Task<Results<JsonAnswer<AttemptListResponse, Status200>, ValidationProblem, ProblemHttpResult>> ListAttempts(
+        string id, string deliveryId, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        if (!long.TryParse((string?)context.Request.RouteValues["deliveryId"], NumberStyles.None, CultureInfo.InvariantCulture, out var deliveryId))
+        if (!long.TryParse(deliveryId, NumberStyles.None, CultureInfo.InvariantCulture, out var delivery))
         {
-            await Invalid(context, "deliveryId", "deliveryId must be a delivery id.").ConfigureAwait(false);
-            return;
+            return Invalid("deliveryId", "deliveryId must be a delivery id.");
         }
-        if (await FindAsync(context).ConfigureAwait(false) is not { } subscription)
+        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } subscription)
         {
-            return;
+            return NotFound();
         }
-        var store = Service(context).Store;
-        if (await store.GetDeliveryAsync(subscription.Id, deliveryId, context.RequestAborted).ConfigureAwait(false) is null)
+        if (await service.ListAttemptsAsync(subscription.Id, delivery, cancellationToken).ConfigureAwait(false) is not { } attempts)
         {
-            await NotFound(context, "The subscription has no such delivery.").ConfigureAwait(false);
-            return;
+            return NotFound("The subscription has no such delivery.");
         }
-        var attempts = await store.ListAttemptsAsync(subscription.Id, deliveryId, context.RequestAborted).ConfigureAwait(false);
         var data = attempts.Select(a => new AttemptResponse
         {
             Number = a.Number,
@@ -341,25 +362,20 @@ public static class WebHookSubscriptionEndpoints
             ResponseBody = a.ResponseBody,
             Error = a.Error,
         }).ToList();
-        await Write(context, 200, new AttemptListResponse { Data = data }, Json.AttemptListResponse).ConfigureAwait(false);
+        return Ok(new AttemptListResponse { Data = data }, Json.AttemptListResponse);
     }
 
-    private static async Task Redeliver(HttpContext context)
+    private static async Task<Results<JsonAnswer<RecoverResponse, Status202>, ProblemHttpResult>> Redeliver(
+        string id, string messageId, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        if (await FindAsync(context).ConfigureAwait(false) is not { } subscription)
+        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } subscription)
         {
-            return;
+            return NotFound();
         }
-        var messageId = (string)context.Request.RouteValues["messageId"]!;
-        if (await Service(context).RedeliverAsync(subscription.Id, messageId, context.RequestAborted).ConfigureAwait(false))
-        {
-            await Write(context, 202, new RecoverResponse { Deliveries = 1, Detail = HeldDetail(subscription) }, Json.RecoverResponse).ConfigureAwait(false);
-        }
-        else
-        {
-            // Also for a message that exists but never went to this subscription: redelivery is not a way to send it.
-            await NotFound(context, "The subscription has no delivery of this message.").ConfigureAwait(false);
-        }
+        // Also 404 for a message that exists but never went to this subscription: redelivery is not a way to send it.
+        return await service.RedeliverAsync(subscription.Id, messageId, cancellationToken).ConfigureAwait(false)
+            ? Accepted(new RecoverResponse { Deliveries = 1, Detail = HeldDetail(subscription) }, Json.RecoverResponse)
+            : NotFound("The subscription has no delivery of this message.");
     }
 
     private static string? HeldDetail(WebHookSubscription subscription) => subscription.Status switch
@@ -371,54 +387,45 @@ public static class WebHookSubscriptionEndpoints
 
     /// <summary>
     /// A verification mode other than <c>challenge</c> weakens the check, so only callers passing
-    /// <see cref="WebHookProducerOptions.VerificationModePolicy"/> may choose it; writes 403 otherwise.
+    /// <see cref="WebHookProducerOptions.VerificationModePolicy"/> may choose it: a 403 answer otherwise.
     /// </summary>
-    private static async Task<bool> MayChooseAsync(HttpContext context, WebHookIntentVerificationMode? mode)
+    private static async Task<ProblemHttpResult?> RefuseModeAsync(HttpContext context, WebHookSubscriptionService service, WebHookIntentVerificationMode? mode)
     {
         if (mode is null or WebHookIntentVerificationMode.Challenge)
         {
-            return true;
+            return null;
         }
-        var policy = Service(context).Options.VerificationModePolicy;
+        var policy = service.Options.VerificationModePolicy;
         if (policy is not null)
         {
             var authorization = context.RequestServices.GetRequiredService<IAuthorizationService>();
             var result = await authorization.AuthorizeAsync(context.User, context, policy).ConfigureAwait(false);
             if (result.Succeeded)
             {
-                return true;
+                return null;
             }
         }
-        await Problem(403, "Forbidden",
+        return Problem(403, "Forbidden",
             $"Only an administrator may choose the verification mode {WebHookSubscriptionService.Name(mode.Value)}: a caller must pass the authorization policy " +
             $"named by {nameof(WebHookProducerOptions)}.{nameof(WebHookProducerOptions.VerificationModePolicy)}" +
-            (policy is null ? ", which is not set." : ".")).ExecuteAsync(context).ConfigureAwait(false);
-        return false;
+            (policy is null ? ", which is not set." : "."));
     }
 
-    private static async Task<WebHookSubscription?> FindAsync(HttpContext context)
-    {
-        var id = (string)context.Request.RouteValues["id"]!;
-        var subscription = await Service(context).Store.GetSubscriptionAsync(id, context.RequestAborted).ConfigureAwait(false);
-        if (subscription is null)
-        {
-            await NotFound(context).ConfigureAwait(false);
-        }
-        return subscription;
-    }
-
-    private static bool TryLimit(HttpContext context, out int limit)
+    private static bool TryLimit(string? text, out int limit)
     {
         limit = 50;
-        var text = context.Request.Query["limit"].ToString();
-        return text.Length == 0 ||
+        return string.IsNullOrEmpty(text) ||
                (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit is >= 1 and <= MaxPageSize);
     }
 
-    private static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo, bool allowEmpty = false)
+    /// <summary>
+    /// Reads a body of at most <see cref="MaxRequestBytes"/> with the management API's strict contract (unknown and
+    /// duplicate members refused); problems come back as answers that never echo values.
+    /// </summary>
+    private static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo,
+        CancellationToken cancellationToken, bool allowEmpty = false)
         where T : class
     {
-        var request = context.Request;
         if (request.ContentLength > MaxRequestBytes)
         {
             return (null, Problem(413, "Request body too large", $"The body is larger than {MaxRequestBytes} bytes."));
@@ -426,7 +433,7 @@ public static class WebHookSubscriptionEndpoints
         using var buffer = new MemoryStream();
         var chunk = new byte[4096];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
         {
             if (buffer.Length + read > MaxRequestBytes)
             {
@@ -439,7 +446,7 @@ public static class WebHookSubscriptionEndpoints
             return allowEmpty ? (null, null) : (null, Problem(400, "Missing body", "The request needs a JSON body."));
         }
         if (request.ContentType is not { } contentType ||
-            !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            !contentType.StartsWith(JsonContentType, StringComparison.OrdinalIgnoreCase))
         {
             return (null, Problem(415, "Unsupported media type", "The body must be application/json."));
         }
@@ -458,20 +465,13 @@ public static class WebHookSubscriptionEndpoints
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 
-    private static Task Invalid(HttpContext context, Dictionary<string, string[]> errors) =>
-        TypedResults.ValidationProblem(errors, title: "The request is invalid.").ExecuteAsync(context);
+    private static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, title: "The request is invalid.");
 
-    private static Task Invalid(HttpContext context, string member, string message) =>
-        Invalid(context, new Dictionary<string, string[]>(StringComparer.Ordinal) { [member] = [message] });
+    private static ValidationProblem Invalid(string member, string message) =>
+        Invalid(new Dictionary<string, string[]>(StringComparer.Ordinal) { [member] = [message] });
 
-    private static Task NotFound(HttpContext context, string detail = "No such subscription.") =>
-        Problem(404, "Not found", detail).ExecuteAsync(context);
-
-    private static Task Write<T>(HttpContext context, int status, T value, JsonTypeInfo<T> typeInfo)
-    {
-        context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(value, typeInfo, contentType: null, context.RequestAborted);
-    }
+    private static ProblemHttpResult NotFound(string detail = "No such subscription.") => Problem(404, "Not found", detail);
 
     private static SubscriptionInput ToInput(SubscriptionRequest request) =>
         new(request.Url, request.EventTypes, request.Description, request.Metadata, request.Secret, request.Verification);

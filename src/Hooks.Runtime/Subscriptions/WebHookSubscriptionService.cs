@@ -26,11 +26,7 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
     public const int MaxSecrets = 5;
     public const string TestEventType = "webhook.test";
 
-    public IWebHookStore Store => store;
-
     public WebHookEventCatalog Catalog => catalog;
-
-    public TimeProvider Time => time;
 
     public WebHookProducerOptions Options => options.Value;
 
@@ -358,6 +354,24 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
         await store.UpdateSubscriptionAsync(updated, cancellationToken).ConfigureAwait(false);
         return (updated, secret);
     }
+
+    public ValueTask<WebHookSubscription?> GetAsync(string id, CancellationToken cancellationToken) =>
+        store.GetSubscriptionAsync(id, cancellationToken);
+
+    public ValueTask<IReadOnlyList<WebHookSubscription>> ListAsync(string? after, int limit, CancellationToken cancellationToken) =>
+        store.ListSubscriptionsAsync(after, limit, cancellationToken);
+
+    public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
+        store.DeleteSubscriptionAsync(id, cancellationToken);
+
+    public ValueTask<IReadOnlyList<WebHookDelivery>> ListDeliveriesAsync(WebHookDeliveryQuery query, CancellationToken cancellationToken) =>
+        store.ListDeliveriesAsync(query, cancellationToken);
+
+    /// <summary>The attempts of one of the subscription's deliveries, or <c>null</c> when it has no such delivery.</summary>
+    public async Task<IReadOnlyList<WebHookAttempt>?> ListAttemptsAsync(string subscriptionId, long deliveryId, CancellationToken cancellationToken) =>
+        await store.GetDeliveryAsync(subscriptionId, deliveryId, cancellationToken).ConfigureAwait(false) is null
+            ? null
+            : await store.ListAttemptsAsync(subscriptionId, deliveryId, cancellationToken).ConfigureAwait(false);
 
     public async Task<bool> RedeliverAsync(string subscriptionId, string messageId, CancellationToken cancellationToken)
     {
