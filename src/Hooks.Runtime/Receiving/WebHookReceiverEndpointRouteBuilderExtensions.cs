@@ -32,6 +32,15 @@ public static class WebHookReceiverEndpointRouteBuilderExtensions
         var receiver = receivers.Get(receiverName ?? WebHookReceiverRegistration.DefaultReceiverName);
 
         return endpoints.MapPost(pattern, (HttpContext context, CancellationToken _) => receiver.HandleAsync(context, dispatcher))
-            .WithDisplayName($"Webhook receiver '{receiver.Name}'");
+            .WithDisplayName($"Webhook receiver '{receiver.Name}'")
+            .WithSummary("Receives signed webhooks (Standard Webhooks 1.0, or svix-* headers): verifies, deduplicates and hands each to its handler.")
+            .Produces(StatusCodes.Status204NoContent)
+            .Produces(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
     }
 }
