@@ -498,6 +498,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 StatusCode = sent.StatusCode,
                 ResponseBody = sent.ResponseBody,
                 Error = sent.Error,
+                Location = sent.Location,
             },
             NewStatus = status,
             NextAttemptAt = next,

@@ -18,7 +18,8 @@ internal readonly record struct WebHookSendResult(
     string? ResponseBody,
     TimeSpan? RetryAfter,
     TimeSpan Duration,
-    string? Error);
+    string? Error,
+    string? Location = null);
 
 /// <summary>Signs and sends one attempt through the <c>Hooks</c> named HTTP client; classifies the result.</summary>
 internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, TimeProvider time, IOptions<WebHookProducerOptions> options)
@@ -70,7 +71,9 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
             var text = status is 204 or 304 || response.Content.Headers.ContentLength == 0
                 ? null
                 : await ReadPrefixAsync(response.Content, token).ConfigureAwait(false);
-            return new WebHookSendResult(Classify(status), status, text, RetryAfter(response, now), duration, null);
+            var outcome = Classify(status);
+            return new WebHookSendResult(outcome, status, text, RetryAfter(response, now), duration, null,
+                outcome == WebHookAttemptOutcome.Redirect ? Location(response) : null);
         }
         catch (OperationCanceledException) when (timeout.TimedOut)
         {
@@ -170,6 +173,20 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Where a redirect pointed (it is not followed), as sent, cut to <see cref="WebHookAttempt.MaxLocationLength"/>.</summary>
+    private static string? Location(HttpResponseMessage response)
+    {
+        if (!response.Headers.NonValidated.TryGetValues("Location", out var values))
+        {
+            return null;
+        }
+        foreach (var value in values)
+        {
+            return value.Length > WebHookAttempt.MaxLocationLength ? value[..WebHookAttempt.MaxLocationLength] : value;
+        }
+        return null;
     }
 
     private static T? Find<T>(Exception? ex) where T : Exception

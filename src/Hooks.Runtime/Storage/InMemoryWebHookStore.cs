@@ -731,7 +731,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
 
     private void AddAttempt(long id, ref DeliveryRecord delivery, WebHookAttempt attempt)
     {
-        if (delivery.AttemptCount == 0 && attempt.ResponseBody is null && attempt.Error is null)
+        if (delivery.AttemptCount == 0 && attempt.ResponseBody is null && attempt.Error is null && attempt.Location is null)
         {
             delivery.AttemptInline = true;
             delivery.InlineOutcome = attempt.Outcome;

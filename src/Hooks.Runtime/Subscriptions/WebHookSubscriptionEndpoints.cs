@@ -316,6 +316,7 @@ public static class WebHookSubscriptionEndpoints
             StatusCode = a.StatusCode,
             ResponseBody = a.ResponseBody,
             Error = a.Error,
+            Location = a.Location,
         }).ToList();
         await Write(context, 200, new AttemptListResponse { Data = data }, Json.AttemptListResponse).ConfigureAwait(false);
     }
