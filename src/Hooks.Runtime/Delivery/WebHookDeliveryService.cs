@@ -218,6 +218,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
 
     private async Task WorkAsync(CancellationToken stoppingToken)
     {
+        // Whatever was current when the host started is no parent of deliveries: each attempt's parent is its message's
+        // publish context, or none.
+        Activity.Current = null;
         var reader = _queue.Reader;
         using var timeout = new WebHookAttemptTimeout(_time, stoppingToken);
         using var hmac = new WebHookHmacCache(); // this worker's keyed HMAC contexts
@@ -407,7 +410,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
         var subscription = lease.Subscription;
         var number = delivery.Attempts + 1;
         var startedAt = _time.GetUtcNow();
-        using var activity = WebHookSender.StartAttemptActivity(delivery.MessageId, subscription.Id, delivery.EventType, number);
+        using var activity = WebHookSender.StartAttemptActivity(lease.Message.PublishContext, delivery.MessageId, subscription.Id,
+            delivery.EventType, number);
 
         WebHookSendResult sent;
         var secrets = subscription.ActiveSecretArray(startedAt);

@@ -212,9 +212,14 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
             : "Connection failed: " + ex.GetType().Name + ".";
     }
 
-    internal static Activity? StartAttemptActivity(string messageId, string subscriptionId, string eventType, int attempt)
+    /// <summary>
+    /// Starts the attempt's span as a child of the message's publish context (a root when it has none), so the
+    /// <c>traceparent</c> the request carries puts the consumer in the publisher's trace, every retry included.
+    /// </summary>
+    internal static Activity? StartAttemptActivity(ActivityContext publishContext, string messageId, string subscriptionId,
+        string eventType, int attempt)
     {
-        var activity = Diagnostics.WebHookDiagnostics.ActivitySource.StartActivity("webhook attempt", ActivityKind.Client);
+        var activity = Diagnostics.WebHookDiagnostics.ActivitySource.StartActivity("webhook attempt", ActivityKind.Client, publishContext);
         if (activity is not null)
         {
             activity.SetTag("webhook.message_id", messageId);

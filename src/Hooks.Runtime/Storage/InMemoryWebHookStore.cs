@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Hooks.Publishing;
 
@@ -107,6 +109,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         public bool IdIsText;            // in _idTexts
         public bool HasIdempotencyKey;   // in _idempotencyKeys
         public bool HasLaterDeliveries;  // in _laterDeliveries
+        public bool HasPublishContext;   // the Trace* fields hold the publish context
+        public ActivityTraceFlags TraceFlags;
         public int EventType;
         public int Slab;                 // -1: empty body
         public int Offset;
@@ -115,6 +119,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         public long FirstDelivery;
         public UInt128 IdBits;
         public DateTimeOffset Timestamp;
+        // The publish context as its bytes (an ActivityContext holds strings): big-endian, as W3C writes them.
+        public UInt128 TraceId;
+        public ulong SpanId;
     }
 
     private struct DeliveryRecord
@@ -271,6 +278,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             ref var record = ref _messages.Add(sequence);
             record.Present = true;
             record.Timestamp = message.Timestamp;
+            StorePublishContext(ref record, message.PublishContext);
             record.EventType = EventTypeNumber(message.EventType);
             StoreBody(ref record, message.Body.Span);
             if (idIsBits)
@@ -794,7 +802,33 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             Body = message.Slab < 0 ? ReadOnlyMemory<byte>.Empty
                 : _slabs[message.Slab - _firstSlab].AsSpan(message.Offset, message.Length).ToArray(),
             Sequence = sequence,
+            PublishContext = message.HasPublishContext ? PublishContextOf(ref message) : default,
         };
+    }
+
+    private static void StorePublishContext(ref MessageRecord message, ActivityContext context)
+    {
+        if (context.TraceId == default || context.SpanId == default)
+        {
+            return;
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        context.TraceId.CopyTo(bytes);
+        message.TraceId = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        context.SpanId.CopyTo(bytes[..8]);
+        message.SpanId = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+        message.TraceFlags = context.TraceFlags;
+        message.HasPublishContext = true;
+    }
+
+    // Made when handed out, for traced messages only: the ids' hex strings are the only objects.
+    private static ActivityContext PublishContextOf(ref MessageRecord message)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(bytes, message.TraceId);
+        var traceId = ActivityTraceId.CreateFromBytes(bytes);
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, message.SpanId);
+        return new ActivityContext(traceId, ActivitySpanId.CreateFromBytes(bytes[..8]), message.TraceFlags, isRemote: true);
     }
 
     // Made when handed out: a message's id is kept as its bits.

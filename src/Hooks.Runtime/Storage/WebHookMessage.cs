@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Hooks.Storage;
 
 /// <summary>A published message: the exact body every delivery of it sends.</summary>
@@ -22,6 +24,14 @@ public sealed record WebHookMessage
     /// The store's position of the message, increasing in publish order; the feed cursor. Assigned by the store.
     /// </summary>
     public long Sequence { get; init; }
+
+    /// <summary>
+    /// The trace context the message was published in (<c>default</c> when none): every attempt to deliver it is a
+    /// child of this context, so the consumer, which gets the attempt's context as <c>traceparent</c>, joins the
+    /// publisher's trace. A store keeps its trace id, span id and trace flags with the message (a durable store, for
+    /// example, as a W3C <c>traceparent</c>) and hands them back with every read; it need not keep the trace state.
+    /// </summary>
+    public ActivityContext PublishContext { get; init; }
 }
 
 /// <summary>A message to append, with the subscriptions it goes to.</summary>
