@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Hooks.Diagnostics;
@@ -54,7 +55,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private int _drainedAtWake = -1;
 
     public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, TimeProvider time,
-        IOptions<WebHookProducerOptions> options, ILogger<WebHookDeliveryService> logger)
+        IOptions<WebHookProducerOptions> options, IMeterFactory meters, ILogger<WebHookDeliveryService> logger)
     {
         _store = store;
         _sender = sender;
@@ -70,7 +71,11 @@ internal sealed class WebHookDeliveryService : BackgroundService
         // unbounded channel's TryRead takes no lock, so many workers draining it do not contend.
         _queue = Channel.CreateUnbounded<WebHookLease>(new UnboundedChannelOptions { SingleWriter = true });
         _gatePerSubscription = _options.MaxConcurrencyPerSubscription < _options.MaxConcurrency;
-        WebHookDiagnostics.SetBacklogSource(() => Interlocked.Read(ref _backlog));
+        // On the app's meter, not the process-wide one: the gauge exists where a dispatcher does and goes with its
+        // app (the factory disposes the meter), so a receiving-only app has none and two hosts do not share one.
+        meters.Create(new MeterOptions(WebHookDiagnostics.Name) { Version = WebHookDiagnostics.Version })
+            .CreateObservableGauge(WebHookDiagnostics.BacklogGaugeName, () => Interlocked.Read(ref _backlog), "{delivery}",
+                "Pending deliveries that are due, as last counted by the dispatcher (at most once per poll interval).");
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
