@@ -393,7 +393,11 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
         try
         {
-            await _store.RecordAttemptsAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            var changes = await _store.RecordAttemptsAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            if (changes.Count > 0)
+            {
+                LogChanges(changes);
+            }
         }
         catch (Exception ex)
         {
@@ -406,6 +410,38 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
     }
 
+
+    /// <summary>
+    /// Says what the store changed, once per change: the store decides each change in the operation that makes it, so
+    /// many attempts failing at once (or on several dispatchers) give one line, not one per attempt.
+    /// </summary>
+    private void LogChanges(IReadOnlyList<WebHookSubscriptionChange> changes)
+    {
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            var attempt = change.Attempt;
+            switch (change.Kind)
+            {
+                case WebHookSubscriptionChangeKind.StartedFailing:
+                    // An attempt that also disabled the subscription (410 at once) is said by the disable line alone.
+                    if (i + 1 < changes.Count && changes[i + 1] is { Kind: WebHookSubscriptionChangeKind.Disabled } next &&
+                        ReferenceEquals(next.Attempt, attempt))
+                    {
+                        break;
+                    }
+                    Log.SubscriptionFailing(_logger, change.SubscriptionId, attempt.Number, attempt.MessageId,
+                        WebHookAttemptOutcomeNames.Of(attempt.Outcome), attempt.StatusCode, attempt.Error);
+                    break;
+                case WebHookSubscriptionChangeKind.Recovered:
+                    Log.SubscriptionRecovered(_logger, change.SubscriptionId, attempt.MessageId, change.FailingSince);
+                    break;
+                case WebHookSubscriptionChangeKind.Disabled:
+                    Log.SubscriptionDisabled(_logger, change.SubscriptionId, change.Reason ?? "");
+                    break;
+            }
+        }
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebHookAttemptResult> AttemptAsync(WebHookLease lease, WebHookAttemptTimeout timeout, WebHookHmacCache hmac,
@@ -470,10 +506,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 Log.AttemptFailed(_logger, number, delivery.MessageId, subscription.Id, sent.Outcome, sent.StatusCode, sent.Error,
                     status == WebHookDeliveryStatus.Pending ? next : null);
                 break;
-        }
-        if (disable is not null)
-        {
-            Log.SubscriptionDisabled(_logger, subscription.Id, disable);
         }
 
         if (WebHookDiagnostics.Attempts.Enabled || WebHookDiagnostics.AttemptDuration.Enabled)

@@ -423,9 +423,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     }
 
     /// <inheritdoc />
-    public ValueTask RecordAttemptsAsync(IReadOnlyList<WebHookAttemptResult> results, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<WebHookSubscriptionChange>> RecordAttemptsAsync(IReadOnlyList<WebHookAttemptResult> results,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(results);
+        List<WebHookSubscriptionChange>? changes = null; // rare: no list unless something changed
         lock (_gate)
         {
             for (var i = 0; i < results.Count; i++)
@@ -463,13 +465,14 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 {
                     delivery.Version++;
                 }
-                UpdateSubscriptionAfter(_slots[delivery.Slot]!, attempt, result.DisableSubscriptionReason);
+                UpdateSubscriptionAfter(_slots[delivery.Slot]!, attempt, result.DisableSubscriptionReason, ref changes);
             }
-            return ValueTask.CompletedTask;
         }
+        return ValueTask.FromResult<IReadOnlyList<WebHookSubscriptionChange>>(changes ?? (IReadOnlyList<WebHookSubscriptionChange>)[]);
     }
 
-    private void UpdateSubscriptionAfter(SubscriptionSlot slot, WebHookAttempt attempt, string? disableReason)
+    private void UpdateSubscriptionAfter(SubscriptionSlot slot, WebHookAttempt attempt, string? disableReason,
+        ref List<WebHookSubscriptionChange>? changes)
     {
         if (slot.Current is not { } subscription)
         {
@@ -478,14 +481,22 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         var updated = subscription;
         if (attempt.Outcome == WebHookAttemptOutcome.Succeeded)
         {
-            if (updated.FailingSince is not null)
+            if (updated.FailingSince is { } since)
             {
                 updated = updated with { FailingSince = null };
+                (changes ??= []).Add(new WebHookSubscriptionChange
+                {
+                    SubscriptionId = subscription.Id, Kind = WebHookSubscriptionChangeKind.Recovered, Attempt = attempt, FailingSince = since,
+                });
             }
         }
         else if (updated.FailingSince is null)
         {
             updated = updated with { FailingSince = attempt.StartedAt };
+            (changes ??= []).Add(new WebHookSubscriptionChange
+            {
+                SubscriptionId = subscription.Id, Kind = WebHookSubscriptionChangeKind.StartedFailing, Attempt = attempt,
+            });
         }
         if (disableReason is not null && updated.Status == WebHookSubscriptionStatus.Enabled)
         {
@@ -496,6 +507,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 UpdatedAt = attempt.StartedAt + attempt.Duration,
             };
             _enabledStale = true;
+            (changes ??= []).Add(new WebHookSubscriptionChange
+            {
+                SubscriptionId = subscription.Id, Kind = WebHookSubscriptionChangeKind.Disabled, Attempt = attempt,
+                FailingSince = updated.FailingSince, Reason = disableReason,
+            });
         }
         if (!ReferenceEquals(updated, subscription))
         {
