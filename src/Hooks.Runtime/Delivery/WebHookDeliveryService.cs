@@ -451,7 +451,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
         var subscription = lease.Subscription;
         var number = delivery.Attempts + 1;
         var startedAt = _time.GetUtcNow();
-        using var activity = WebHookSender.StartAttemptActivity(lease.Message.PublishContext, delivery.MessageId, subscription.Id,
+        using var activity = WebHookSender.StartAttemptActivity(lease.Message.TraceParent, delivery.MessageId, subscription.Id,
             delivery.EventType, number);
 
         WebHookSendResult sent;

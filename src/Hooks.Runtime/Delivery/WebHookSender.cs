@@ -216,10 +216,16 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
     /// Starts the attempt's span as a child of the message's publish context (a root when it has none), so the
     /// <c>traceparent</c> the request carries puts the consumer in the publisher's trace, every retry included.
     /// </summary>
-    internal static Activity? StartAttemptActivity(ActivityContext publishContext, string messageId, string subscriptionId,
+    internal static Activity? StartAttemptActivity(string? publishTraceParent, string messageId, string subscriptionId,
         string eventType, int attempt)
     {
-        var activity = Diagnostics.WebHookDiagnostics.ActivitySource.StartActivity("webhook attempt", ActivityKind.Client, publishContext);
+        var source = Diagnostics.WebHookDiagnostics.ActivitySource;
+        if (!source.HasListeners())
+        {
+            return null; // nothing parsed, nothing made
+        }
+        ActivityContext.TryParse(publishTraceParent, null, isRemote: true, out var parent);
+        var activity = source.StartActivity("webhook attempt", ActivityKind.Client, parent);
         if (activity is not null)
         {
             activity.SetTag("webhook.message_id", messageId);

@@ -26,7 +26,7 @@ public interface IWebHookStore
     // Messages (the outbox)
 
     /// <summary>
-    /// Stores the message (with its <see cref="WebHookMessage.PublishContext"/>) and one pending delivery, due at the
+    /// Stores the message (with its <see cref="WebHookMessage.TraceParent"/>) and one pending delivery, due at the
     /// message's timestamp, per target subscription, in one operation; durable when the task completes. With an
     /// idempotency key seen before, stores nothing and returns the earlier message. The body is read during the call
     /// only: the caller may reuse its memory once the task completes, so a store keeps a copy (or has written it out).

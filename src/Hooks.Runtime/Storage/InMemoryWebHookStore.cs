@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Hooks.Publishing;
 
@@ -109,8 +109,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         public bool IdIsText;            // in _idTexts
         public bool HasIdempotencyKey;   // in _idempotencyKeys
         public bool HasLaterDeliveries;  // in _laterDeliveries
-        public bool HasPublishContext;   // the Trace* fields hold the publish context
-        public ActivityTraceFlags TraceFlags;
+        public bool HasTraceParent;      // TraceId, SpanId and TraceFlags hold the publish traceparent
+        public byte TraceFlags;
         public int EventType;
         public int Slab;                 // -1: empty body
         public int Offset;
@@ -119,7 +119,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         public long FirstDelivery;
         public UInt128 IdBits;
         public DateTimeOffset Timestamp;
-        // The publish context as its bytes (an ActivityContext holds strings): big-endian, as W3C writes them.
+        // The publish traceparent as its bytes, not its 55 chars: big-endian, as W3C writes them.
         public UInt128 TraceId;
         public ulong SpanId;
     }
@@ -278,7 +278,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             ref var record = ref _messages.Add(sequence);
             record.Present = true;
             record.Timestamp = message.Timestamp;
-            StorePublishContext(ref record, message.PublishContext);
+            StoreTraceParent(ref record, message.TraceParent);
             record.EventType = EventTypeNumber(message.EventType);
             StoreBody(ref record, message.Body.Span);
             if (idIsBits)
@@ -818,34 +818,54 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             Body = message.Slab < 0 ? ReadOnlyMemory<byte>.Empty
                 : _slabs[message.Slab - _firstSlab].AsSpan(message.Offset, message.Length).ToArray(),
             Sequence = sequence,
-            PublishContext = message.HasPublishContext ? PublishContextOf(ref message) : default,
+            TraceParent = message.HasTraceParent ? TraceParentOf(ref message) : null,
         };
     }
 
-    private static void StorePublishContext(ref MessageRecord message, ActivityContext context)
+    // 00-<32 hex>-<16 hex>-<2 hex>: version 00 is the only one whose layout is known.
+    private const int TraceParentLength = 55;
+
+    private static void StoreTraceParent(ref MessageRecord message, string? traceParent)
     {
-        if (context.TraceId == default || context.SpanId == default)
+        if (traceParent is not { Length: TraceParentLength } text || !text.StartsWith("00-", StringComparison.Ordinal) ||
+            text[35] != '-' || text[52] != '-')
+        {
+            return; // none, or not one we can keep: the attempts start their own traces
+        }
+        Span<byte> bytes = stackalloc byte[25];
+        if (Convert.FromHexString(text.AsSpan(3, 32), bytes[..16], out _, out _) != OperationStatus.Done ||
+            Convert.FromHexString(text.AsSpan(36, 16), bytes[16..24], out _, out _) != OperationStatus.Done ||
+            Convert.FromHexString(text.AsSpan(53, 2), bytes[24..], out _, out _) != OperationStatus.Done)
         {
             return;
         }
-        Span<byte> bytes = stackalloc byte[16];
-        context.TraceId.CopyTo(bytes);
-        message.TraceId = BinaryPrimitives.ReadUInt128BigEndian(bytes);
-        context.SpanId.CopyTo(bytes[..8]);
-        message.SpanId = BinaryPrimitives.ReadUInt64BigEndian(bytes);
-        message.TraceFlags = context.TraceFlags;
-        message.HasPublishContext = true;
+        var traceId = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        var spanId = BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]);
+        if (traceId == 0 || spanId == 0)
+        {
+            return; // invalid by the W3C rules
+        }
+        message.TraceId = traceId;
+        message.SpanId = spanId;
+        message.TraceFlags = bytes[24];
+        message.HasTraceParent = true;
     }
 
-    // Made when handed out, for traced messages only: the ids' hex strings are the only objects.
-    private static ActivityContext PublishContextOf(ref MessageRecord message)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt128BigEndian(bytes, message.TraceId);
-        var traceId = ActivityTraceId.CreateFromBytes(bytes);
-        BinaryPrimitives.WriteUInt64BigEndian(bytes, message.SpanId);
-        return new ActivityContext(traceId, ActivitySpanId.CreateFromBytes(bytes[..8]), message.TraceFlags, isRemote: true);
-    }
+    // Made when handed out, for traced messages only.
+    private static string TraceParentOf(ref MessageRecord message) =>
+        string.Create(TraceParentLength, (message.TraceId, message.SpanId, message.TraceFlags), static (chars, state) =>
+        {
+            Span<byte> bytes = stackalloc byte[25];
+            BinaryPrimitives.WriteUInt128BigEndian(bytes, state.TraceId);
+            BinaryPrimitives.WriteUInt64BigEndian(bytes[16..], state.SpanId);
+            bytes[24] = state.TraceFlags;
+            "00-".CopyTo(chars);
+            Convert.TryToHexStringLower(bytes[..16], chars[3..35], out _);
+            chars[35] = '-';
+            Convert.TryToHexStringLower(bytes[16..24], chars[36..52], out _);
+            chars[52] = '-';
+            Convert.TryToHexStringLower(bytes[24..], chars[53..], out _);
+        });
 
     // Made when handed out: a message's id is kept as its bits.
     private string IdOf(long sequence)

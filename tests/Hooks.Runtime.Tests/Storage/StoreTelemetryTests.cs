@@ -21,32 +21,31 @@ public sealed class StoreTelemetryTests
         UpdatedAt = T0,
     };
 
-    private static WebHookMessageDraft Draft(ActivityContext context = default) => new()
+    private static WebHookMessageDraft Draft(string? traceParent = null) => new()
     {
         Message = new WebHookMessage
         {
             Id = WebHookMessageId.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray(),
-            PublishContext = context,
+            TraceParent = traceParent,
         },
     };
 
     [Fact]
-    public async Task Keeps_the_publish_context_with_the_message_for_every_lease_and_read()
+    public async Task Keeps_the_publish_traceparent_with_the_message_for_every_lease_and_read()
     {
         var store = new InMemoryWebHookStore();
         await store.CreateSubscriptionAsync(Subscription("sub_a"));
-        var context = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
-        var traced = await store.AppendMessageAsync(Draft(context));
+        var traceParent = $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
+        var traced = await store.AppendMessageAsync(Draft(traceParent));
         var untraced = await store.AppendMessageAsync(Draft());
+        var malformed = await store.AppendMessageAsync(Draft("00-00000000000000000000000000000000-0000000000000000-01"));
 
         var leases = await store.LeaseDueAsync(T0, 10, TimeSpan.FromMinutes(1));
 
-        var kept = Assert.Single(leases, l => l.Message.Id == traced.MessageId).Message.PublishContext;
-        Assert.Equal(context.TraceId, kept.TraceId);
-        Assert.Equal(context.SpanId, kept.SpanId);
-        Assert.Equal(ActivityTraceFlags.Recorded, kept.TraceFlags);
-        Assert.Equal(default, Assert.Single(leases, l => l.Message.Id == untraced.MessageId).Message.PublishContext);
-        Assert.Equal(context.TraceId, (await store.GetMessageAsync(traced.MessageId))!.PublishContext.TraceId);
+        Assert.Equal(traceParent, Assert.Single(leases, l => l.Message.Id == traced.MessageId).Message.TraceParent);
+        Assert.Null(Assert.Single(leases, l => l.Message.Id == untraced.MessageId).Message.TraceParent);
+        Assert.Null(Assert.Single(leases, l => l.Message.Id == malformed.MessageId).Message.TraceParent);
+        Assert.Equal(traceParent, (await store.GetMessageAsync(traced.MessageId))!.TraceParent);
     }
 
     [Fact]
@@ -77,7 +76,7 @@ public sealed class StoreTelemetryTests
         leases = await store.LeaseDueAsync(T0.AddSeconds(6), 10, TimeSpan.FromMinutes(1));
         var gone = await store.RecordAttemptsAsync([.. leases.Select(l => LeaseResults.Of(l, WebHookDeliveryStatus.Failed, T0.AddSeconds(6),
             outcome: WebHookAttemptOutcome.Gone) with { DisableSubscriptionReason = "410" })]);
-        Assert.Equal([WebHookSubscriptionChangeKind.StartedFailing, WebHookSubscriptionChangeKind.Disabled], gone.Select(c => c.Kind));
+        Assert.Equal(new[] { WebHookSubscriptionChangeKind.StartedFailing, WebHookSubscriptionChangeKind.Disabled }, gone.Select(c => c.Kind));
         Assert.Same(gone[0].Attempt, gone[1].Attempt);
         Assert.Equal("410", gone[1].Reason);
     }
