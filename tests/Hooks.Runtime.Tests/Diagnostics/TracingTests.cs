@@ -5,8 +5,13 @@ using Hooks.Diagnostics;
 using Hooks.Storage;
 using Hooks.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Hooks.Tests.Diagnostics;
 
@@ -158,5 +163,45 @@ public sealed class TracingTests
         Assert.Same(receive, current);
         Assert.Equal(publish.GetTagItem("webhook.message_id"), receive.GetTagItem("webhook.message_id"));
         Assert.Equal(ActivityKind.Consumer, receive.Kind);
+    }
+
+    [Theory]
+    [InlineData(true)]  // ASP.NET Core makes a request activity from traceparent (it does when logging is on)
+    [InlineData(false)] // nothing asked ASP.NET Core for one: the receiver reads traceparent itself
+    public async Task The_receive_span_is_a_child_of_the_incoming_traceparent(bool requestActivity)
+    {
+        using var spans = new SpanCollector();
+        var secret = Hooks.Security.WebHookSecret.Generate();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        if (requestActivity)
+        {
+            builder.Logging.AddProvider(new CapturingLoggerProvider());
+        }
+        builder.Services.AddSingleton(new HandlerLog());
+        builder.Services.AddScoped<IWebHookHandler<OrderCreated>, OrderCreatedHandler>();
+        builder.Services.AddWebHooks().AddReceiver(o => o.Secrets.Add(secret.Reveal()));
+        await using var app = builder.Build();
+        app.MapWebHookReceiver("/webhooks", TestDispatcher.Instance);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        using var client = new HttpClient { BaseAddress = new Uri(address) };
+        var trace = ActivityTraceId.CreateRandom();
+        var parent = ActivitySpanId.CreateRandom();
+        using var request = SignedRequests.Order(secret);
+        request.Headers.TryAddWithoutValidation("traceparent", $"00-{trace.ToHexString()}-{parent.ToHexString()}-01");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, response.StatusCode);
+        var receive = await spans.WaitForAsync(a => a.OperationName == "webhook receive" && a.TraceId == trace);
+        Assert.Equal("order.created", receive.GetTagItem("webhook.event_type"));
+        Assert.Equal(204, receive.GetTagItem("http.response.status_code"));
+        if (!requestActivity)
+        {
+            Assert.Equal(parent, receive.ParentSpanId);
+        }
+        await app.StopAsync();
     }
 }
