@@ -410,7 +410,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
     }
 
-
     /// <summary>
     /// Says what the store changed, once per change: the store decides each change in the operation that makes it, so
     /// many attempts failing at once (or on several dispatchers) give one line, not one per attempt.
