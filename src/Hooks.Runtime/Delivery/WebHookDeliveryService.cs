@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Hooks.Diagnostics;
@@ -54,7 +55,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private int _drainedAtWake = -1;
 
     public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, TimeProvider time,
-        IOptions<WebHookProducerOptions> options, ILogger<WebHookDeliveryService> logger)
+        IOptions<WebHookProducerOptions> options, IMeterFactory meters, ILogger<WebHookDeliveryService> logger)
     {
         _store = store;
         _sender = sender;
@@ -70,7 +71,11 @@ internal sealed class WebHookDeliveryService : BackgroundService
         // unbounded channel's TryRead takes no lock, so many workers draining it do not contend.
         _queue = Channel.CreateUnbounded<WebHookLease>(new UnboundedChannelOptions { SingleWriter = true });
         _gatePerSubscription = _options.MaxConcurrencyPerSubscription < _options.MaxConcurrency;
-        WebHookDiagnostics.SetBacklogSource(() => Interlocked.Read(ref _backlog));
+        // On the app's meter, not the process-wide one: the gauge exists where a dispatcher does and goes with its
+        // app (the factory disposes the meter), so a receiving-only app has none and two hosts do not share one.
+        meters.Create(new MeterOptions(WebHookDiagnostics.Name) { Version = WebHookDiagnostics.Version })
+            .CreateObservableGauge(WebHookDiagnostics.BacklogGaugeName, () => Interlocked.Read(ref _backlog), "{delivery}",
+                "Pending deliveries that are due, as last counted by the dispatcher (at most once per poll interval).");
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -218,6 +223,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
 
     private async Task WorkAsync(CancellationToken stoppingToken)
     {
+        // Whatever was current when the host started is no parent of deliveries: each attempt's parent is its message's
+        // publish context, or none.
+        Activity.Current = null;
         var reader = _queue.Reader;
         using var timeout = new WebHookAttemptTimeout(_time, stoppingToken);
         using var hmac = new WebHookHmacCache(); // this worker's keyed HMAC contexts
@@ -385,7 +393,11 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
         try
         {
-            await _store.RecordAttemptsAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            var changes = await _store.RecordAttemptsAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            if (changes.Count > 0)
+            {
+                LogChanges(changes);
+            }
         }
         catch (Exception ex)
         {
@@ -398,6 +410,37 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Says what the store changed, once per change: the store decides each change in the operation that makes it, so
+    /// many attempts failing at once (or on several dispatchers) give one line, not one per attempt.
+    /// </summary>
+    private void LogChanges(IReadOnlyList<WebHookSubscriptionChange> changes)
+    {
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            var attempt = change.Attempt;
+            switch (change.Kind)
+            {
+                case WebHookSubscriptionChangeKind.StartedFailing:
+                    // An attempt that also disabled the subscription (410 at once) is said by the disable line alone.
+                    if (i + 1 < changes.Count && changes[i + 1] is { Kind: WebHookSubscriptionChangeKind.Disabled } next &&
+                        ReferenceEquals(next.Attempt, attempt))
+                    {
+                        break;
+                    }
+                    Log.SubscriptionFailing(_logger, change.SubscriptionId, attempt.Number, attempt.MessageId,
+                        WebHookAttemptOutcomeNames.Of(attempt.Outcome), attempt.StatusCode, attempt.Error);
+                    break;
+                case WebHookSubscriptionChangeKind.Recovered:
+                    Log.SubscriptionRecovered(_logger, change.SubscriptionId, attempt.MessageId, change.FailingSince);
+                    break;
+                case WebHookSubscriptionChangeKind.Disabled:
+                    Log.SubscriptionDisabled(_logger, change.SubscriptionId, change.Reason ?? "");
+                    break;
+            }
+        }
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebHookAttemptResult> AttemptAsync(WebHookLease lease, WebHookAttemptTimeout timeout, WebHookHmacCache hmac,
@@ -407,7 +450,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
         var subscription = lease.Subscription;
         var number = delivery.Attempts + 1;
         var startedAt = _time.GetUtcNow();
-        using var activity = WebHookSender.StartAttemptActivity(delivery.MessageId, subscription.Id, delivery.EventType, number);
+        using var activity = WebHookSender.StartAttemptActivity(lease.Message.TraceParent, delivery.MessageId, subscription.Id,
+            delivery.EventType, number);
 
         WebHookSendResult sent;
         var secrets = subscription.ActiveSecretArray(startedAt);
@@ -462,10 +506,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
                     status == WebHookDeliveryStatus.Pending ? next : null);
                 break;
         }
-        if (disable is not null)
-        {
-            Log.SubscriptionDisabled(_logger, subscription.Id, disable);
-        }
 
         if (WebHookDiagnostics.Attempts.Enabled || WebHookDiagnostics.AttemptDuration.Enabled)
         {
@@ -498,6 +538,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 StatusCode = sent.StatusCode,
                 ResponseBody = sent.ResponseBody,
                 Error = sent.Error,
+                Location = sent.Location,
             },
             NewStatus = status,
             NextAttemptAt = next,

@@ -18,7 +18,8 @@ internal readonly record struct WebHookSendResult(
     string? ResponseBody,
     TimeSpan? RetryAfter,
     TimeSpan Duration,
-    string? Error);
+    string? Error,
+    string? Location = null);
 
 /// <summary>Signs and sends one attempt through the <c>Hooks</c> named HTTP client; classifies the result.</summary>
 internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, TimeProvider time, IOptions<WebHookProducerOptions> options)
@@ -70,7 +71,9 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
             var text = status is 204 or 304 || response.Content.Headers.ContentLength == 0
                 ? null
                 : await ReadPrefixAsync(response.Content, token).ConfigureAwait(false);
-            return new WebHookSendResult(Classify(status), status, text, RetryAfter(response, now), duration, null);
+            var outcome = Classify(status);
+            return new WebHookSendResult(outcome, status, text, RetryAfter(response, now), duration, null,
+                outcome == WebHookAttemptOutcome.Redirect ? Location(response) : null);
         }
         catch (OperationCanceledException) when (timeout.TimedOut)
         {
@@ -172,6 +175,20 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         }
     }
 
+    /// <summary>Where a redirect pointed (it is not followed), as sent, cut to <see cref="WebHookAttempt.MaxLocationLength"/>.</summary>
+    private static string? Location(HttpResponseMessage response)
+    {
+        if (!response.Headers.NonValidated.TryGetValues("Location", out var values))
+        {
+            return null;
+        }
+        foreach (var value in values)
+        {
+            return value.Length > WebHookAttempt.MaxLocationLength ? value[..WebHookAttempt.MaxLocationLength] : value;
+        }
+        return null;
+    }
+
     private static T? Find<T>(Exception? ex) where T : Exception
     {
         for (; ex is not null; ex = ex.InnerException)
@@ -195,9 +212,20 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
             : "Connection failed: " + ex.GetType().Name + ".";
     }
 
-    internal static Activity? StartAttemptActivity(string messageId, string subscriptionId, string eventType, int attempt)
+    /// <summary>
+    /// Starts the attempt's span as a child of the message's publish context (a root when it has none), so the
+    /// <c>traceparent</c> the request carries puts the consumer in the publisher's trace, every retry included.
+    /// </summary>
+    internal static Activity? StartAttemptActivity(string? publishTraceParent, string messageId, string subscriptionId,
+        string eventType, int attempt)
     {
-        var activity = Diagnostics.WebHookDiagnostics.ActivitySource.StartActivity("webhook attempt", ActivityKind.Client);
+        var source = Diagnostics.WebHookDiagnostics.ActivitySource;
+        if (!source.HasListeners())
+        {
+            return null; // nothing parsed, nothing made
+        }
+        ActivityContext.TryParse(publishTraceParent, null, isRemote: true, out var parent);
+        var activity = source.StartActivity("webhook attempt", ActivityKind.Client, parent);
         if (activity is not null)
         {
             activity.SetTag("webhook.message_id", messageId);

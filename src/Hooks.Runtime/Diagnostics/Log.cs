@@ -12,7 +12,9 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Debug, "Delivered {MessageId} to {SubscriptionId} on attempt {Attempt} ({StatusCode}).")]
     public static partial void Delivered(ILogger logger, string messageId, string subscriptionId, int attempt, int? statusCode);
 
-    [LoggerMessage(3, LogLevel.Information, "Attempt {Attempt} of {MessageId} to {SubscriptionId} failed: {Outcome} {StatusCode} {Error}; next at {NextAttemptAt}.")]
+    // Debug: a failing endpoint fails every attempt; its subscription says so once (SubscriptionFailing), and every
+    // attempt is in the attempt list and on the hooks.delivery.attempts counter.
+    [LoggerMessage(3, LogLevel.Debug, "Attempt {Attempt} of {MessageId} to {SubscriptionId} failed: {Outcome} {StatusCode} {Error}; next at {NextAttemptAt}.")]
     public static partial void AttemptFailed(ILogger logger, int attempt, string messageId, string subscriptionId, WebHookAttemptOutcome outcome, int? statusCode, string? error, DateTimeOffset? nextAttemptAt);
 
     [LoggerMessage(4, LogLevel.Warning, "Delivery of {MessageId} to {SubscriptionId} exhausted after {Attempts} attempts.")]
@@ -32,6 +34,12 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Error, "Recording {Count} delivery attempts failed; their leases will expire and they will be attempted again.")]
     public static partial void RecordFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Warning, "Subscription {SubscriptionId} started failing: attempt {Attempt} of {MessageId} ended {Outcome} {StatusCode} {Error}. Further failed attempts are logged at Debug until it recovers.")]
+    public static partial void SubscriptionFailing(ILogger logger, string subscriptionId, int attempt, string messageId, string outcome, int? statusCode, string? error);
+
+    [LoggerMessage(12, LogLevel.Information, "Subscription {SubscriptionId} recovered: {MessageId} was delivered after failing since {FailingSince:O}.")]
+    public static partial void SubscriptionRecovered(ILogger logger, string subscriptionId, string messageId, DateTimeOffset? failingSince);
 
     [LoggerMessage(9, LogLevel.Information, "Subscription {SubscriptionId} intent verification: {Result}.")]
     public static partial void IntentVerification(ILogger logger, string subscriptionId, string result);

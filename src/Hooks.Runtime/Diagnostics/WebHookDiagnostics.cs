@@ -9,11 +9,14 @@ public static class WebHookDiagnostics
     /// <summary>The name of the activity source and the meter.</summary>
     public const string Name = "Hooks";
 
-    /// <summary>Spans for publishing and for each delivery attempt.</summary>
-    public static readonly ActivitySource ActivitySource = new(Name, "0.1.0");
+    /// <summary>Spans for publishing, for each delivery attempt and for each request a receiver handles.</summary>
+    public static readonly ActivitySource ActivitySource = new(Name, Version);
 
-    /// <summary>Counters and histograms of the producer and the receivers.</summary>
-    public static readonly Meter Meter = new(Name, "0.1.0");
+    /// <summary>
+    /// Counters and histograms of the producer and the receivers. The producer's backlog gauge is on the app's own
+    /// meter of the same name (see docs/telemetry.md); a listener that subscribes by name gets both.
+    /// </summary>
+    public static readonly Meter Meter = new(Name, Version);
 
     internal static readonly Counter<long> MessagesPublished =
         Meter.CreateCounter<long>("hooks.messages.published", "{message}", "Messages stored by PublishAsync.");
@@ -34,13 +37,13 @@ public static class WebHookDiagnostics
         Meter.CreateCounter<long>("hooks.receiver.requests", "{request}",
             "Requests answered by webhook receivers, tagged by receiver and status code.");
 
-    private static Func<long>? s_backlog;
+    /// <summary>
+    /// The name of the due-backlog gauge. Only a running dispatcher has one: it is created on the app's own
+    /// <c>Hooks</c> meter (from <see cref="IMeterFactory"/>) when the dispatcher is, and goes with the app, so an app
+    /// that only receives exports no backlog at all rather than a constant zero.
+    /// </summary>
+    internal const string BacklogGaugeName = "hooks.delivery.backlog";
 
-    static WebHookDiagnostics()
-    {
-        Meter.CreateObservableGauge("hooks.delivery.backlog", () => s_backlog?.Invoke() ?? 0, "{delivery}",
-            "Pending deliveries that are due, as last counted by the dispatcher.");
-    }
-
-    internal static void SetBacklogSource(Func<long> source) => s_backlog = source;
+    /// <summary>The version of the source and the meters.</summary>
+    internal const string Version = "0.1.0";
 }

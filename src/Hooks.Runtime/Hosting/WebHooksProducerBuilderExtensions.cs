@@ -37,6 +37,7 @@ public static class WebHooksProducerBuilderExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebHookProducerOptions>, WebHookProducerOptionsValidator>());
+        services.AddMetrics(); // the dispatcher's backlog gauge is on the app's own meter
         services.TryAddSingleton<IWebHookStore>(_ => new InMemoryWebHookStore());
         services.AddSingleton<WebHookDeliverySignal>();
         services.AddSingleton<WebHookSender>();

@@ -53,7 +53,17 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
         {
             result = await store.AppendMessageAsync(new WebHookMessageDraft
             {
-                Message = new WebHookMessage { Id = id, EventType = eventType, Timestamp = now, Body = body },
+                Message = new WebHookMessage
+                {
+                    Id = id,
+                    EventType = eventType,
+                    Timestamp = now,
+                    Body = body,
+                    // Kept with the message: its attempts are children of it, so the consumer joins this trace. The
+                    // caller's context when nothing listens to Hooks' publish spans but something traces the caller.
+                    // A W3C activity's id is its traceparent, made once already: nothing new to allocate.
+                    TraceParent = (activity ?? Activity.Current) is { IdFormat: ActivityIdFormat.W3C } traced ? traced.Id : null,
+                },
                 IdempotencyKey = idempotencyKey,
                 SubscriptionId = subscriptionId,
             }, cancellationToken).ConfigureAwait(false);

@@ -48,13 +48,51 @@ internal sealed partial class WebHookReceiver : IDisposable
 
     public async Task HandleAsync(HttpContext http, IWebHookDispatcher dispatcher)
     {
+        using var activity = StartReceiveActivity(http);
         await HandleCoreAsync(http, dispatcher).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            activity.SetTag("http.response.status_code", http.Response.StatusCode);
+            if (http.Response.StatusCode >= StatusCodes.Status500InternalServerError)
+            {
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
+        }
         if (WebHookDiagnostics.ReceiverRequests.Enabled)
         {
             WebHookDiagnostics.ReceiverRequests.Add(1,
                 new KeyValuePair<string, object?>("webhook.receiver", Name),
                 new KeyValuePair<string, object?>("http.response.status_code", http.Response.StatusCode));
         }
+    }
+
+    /// <summary>
+    /// The receive span, where verification and the handler run: a child of the request's activity, which ASP.NET Core
+    /// made from the producer's <c>traceparent</c> (the delivery attempt's context, in the publisher's trace), or of
+    /// that header itself when nothing asked ASP.NET Core for an activity.
+    /// </summary>
+    private Activity? StartReceiveActivity(HttpContext http)
+    {
+        var source = WebHookDiagnostics.ActivitySource;
+        if (!source.HasListeners())
+        {
+            return null;
+        }
+        ActivityContext parent = default;
+        if (Activity.Current is null)
+        {
+            DistributedContextPropagator.Current.ExtractTraceIdAndState(http.Request.Headers,
+                static (carrier, name, out value, out values) =>
+                {
+                    values = null;
+                    value = ((IHeaderDictionary)carrier!).TryGetValue(name, out var found) && found.Count == 1 ? found[0] : null;
+                },
+                out var traceParent, out var traceState);
+            ActivityContext.TryParse(traceParent, traceState, isRemote: true, out parent);
+        }
+        var activity = source.StartActivity("webhook receive", ActivityKind.Consumer, parent);
+        activity?.SetTag("webhook.receiver", Name);
+        return activity;
     }
 
     private async Task HandleCoreAsync(HttpContext http, IWebHookDispatcher dispatcher)
@@ -147,6 +185,12 @@ internal sealed partial class WebHookReceiver : IDisposable
             _refusals.Refused(RefusalReason.MalformedBody);
             await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Malformed webhook body", envelopeError!).ConfigureAwait(false);
             return;
+        }
+
+        if (Activity.Current is { } receiving && receiving.Source == WebHookDiagnostics.ActivitySource)
+        {
+            receiving.SetTag("webhook.message_id", id); // verified: a genuine sender's id, not any caller's
+            receiving.SetTag("webhook.event_type", envelope.Type);
         }
 
         if (_options.AnswerChallenges && envelope.Type == WebHookChallenge.EventType)

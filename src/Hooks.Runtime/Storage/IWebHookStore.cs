@@ -26,10 +26,10 @@ public interface IWebHookStore
     // Messages (the outbox)
 
     /// <summary>
-    /// Stores the message and one pending delivery, due at the message's timestamp, per target subscription, in one
-    /// operation; durable when the task completes. With an idempotency key seen before, stores nothing and returns
-    /// the earlier message. The body is read during the call only: the caller may reuse its memory once the task
-    /// completes, so a store keeps a copy (or has written it out).
+    /// Stores the message (with its <see cref="WebHookMessage.TraceParent"/>) and one pending delivery, due at the
+    /// message's timestamp, per target subscription, in one operation; durable when the task completes. With an
+    /// idempotency key seen before, stores nothing and returns the earlier message. The body is read during the call
+    /// only: the caller may reuse its memory once the task completes, so a store keeps a copy (or has written it out).
     /// </summary>
     ValueTask<WebHookAppendResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default);
 
@@ -55,7 +55,14 @@ public interface IWebHookStore
     /// disable) and ends their leases. Results whose lease token is stale are ignored. The list belongs to the caller,
     /// which reuses it once the call completes: read it during the call, do not keep it.
     /// </summary>
-    ValueTask RecordAttemptsAsync(IReadOnlyList<WebHookAttemptResult> results, CancellationToken cancellationToken = default);
+    /// <returns>
+    /// The changes of subscription health the results made, in the order they were made (empty, the usual case, when
+    /// none): a subscription starts failing when a failed attempt sets its failing-since, recovers when a successful
+    /// one clears it, is disabled when a result disables an enabled subscription. Each change is reported once, by the
+    /// operation that made it, however many attempts of the subscription are recorded at once or by how many
+    /// dispatchers.
+    /// </returns>
+    ValueTask<IReadOnlyList<WebHookSubscriptionChange>> RecordAttemptsAsync(IReadOnlyList<WebHookAttemptResult> results, CancellationToken cancellationToken = default);
 
     /// <summary>Ends leases without an attempt, so the deliveries are due again as they were.</summary>
     ValueTask ReleaseLeasesAsync(IReadOnlyList<WebHookLeaseRef> leases, CancellationToken cancellationToken = default);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Hooks.Publishing;
 
@@ -104,6 +106,8 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         public bool Present;
         public bool IdIsText;            // in _idTexts
         public bool HasIdempotencyKey;   // in _idempotencyKeys
+        public bool HasTraceParent;      // TraceId, SpanId and TraceFlags hold the publish traceparent
+        public byte TraceFlags;
         public int EventType;
         public int Slab;                 // -1: empty body
         public int Offset;
@@ -112,6 +116,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         public long FirstDelivery;
         public UInt128 IdBits;
         public DateTimeOffset Timestamp;
+        // The publish traceparent as its bytes, not its 55 chars: big-endian, as W3C writes them.
+        public UInt128 TraceId;
+        public ulong SpanId;
     }
 
     private struct DeliveryRecord
@@ -268,6 +275,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             ref var record = ref _messages.Add(sequence);
             record.Present = true;
             record.Timestamp = message.Timestamp;
+            StoreTraceParent(ref record, message.TraceParent);
             record.EventType = EventTypeNumber(message.EventType);
             StoreBody(ref record, message.Body.Span);
             if (idIsBits)
@@ -412,9 +420,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     }
 
     /// <inheritdoc />
-    public ValueTask RecordAttemptsAsync(IReadOnlyList<WebHookAttemptResult> results, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<WebHookSubscriptionChange>> RecordAttemptsAsync(IReadOnlyList<WebHookAttemptResult> results,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(results);
+        List<WebHookSubscriptionChange>? changes = null; // rare: no list unless something changed
         lock (_gate)
         {
             for (var i = 0; i < results.Count; i++)
@@ -452,13 +462,14 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 {
                     delivery.Version++;
                 }
-                UpdateSubscriptionAfter(_slots[delivery.Slot]!, attempt, result.DisableSubscriptionReason);
+                UpdateSubscriptionAfter(_slots[delivery.Slot]!, attempt, result.DisableSubscriptionReason, ref changes);
             }
-            return ValueTask.CompletedTask;
         }
+        return ValueTask.FromResult<IReadOnlyList<WebHookSubscriptionChange>>(changes ?? (IReadOnlyList<WebHookSubscriptionChange>)[]);
     }
 
-    private void UpdateSubscriptionAfter(SubscriptionSlot slot, WebHookAttempt attempt, string? disableReason)
+    private void UpdateSubscriptionAfter(SubscriptionSlot slot, WebHookAttempt attempt, string? disableReason,
+        ref List<WebHookSubscriptionChange>? changes)
     {
         if (slot.Current is not { } subscription)
         {
@@ -467,14 +478,22 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         var updated = subscription;
         if (attempt.Outcome == WebHookAttemptOutcome.Succeeded)
         {
-            if (updated.FailingSince is not null)
+            if (updated.FailingSince is { } since)
             {
                 updated = updated with { FailingSince = null };
+                (changes ??= []).Add(new WebHookSubscriptionChange
+                {
+                    SubscriptionId = subscription.Id, Kind = WebHookSubscriptionChangeKind.Recovered, Attempt = attempt, FailingSince = since,
+                });
             }
         }
         else if (updated.FailingSince is null)
         {
             updated = updated with { FailingSince = attempt.StartedAt };
+            (changes ??= []).Add(new WebHookSubscriptionChange
+            {
+                SubscriptionId = subscription.Id, Kind = WebHookSubscriptionChangeKind.StartedFailing, Attempt = attempt,
+            });
         }
         if (disableReason is not null && updated.Status == WebHookSubscriptionStatus.Enabled)
         {
@@ -485,6 +504,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 UpdatedAt = attempt.StartedAt + attempt.Duration,
             };
             _enabledStale = true;
+            (changes ??= []).Add(new WebHookSubscriptionChange
+            {
+                SubscriptionId = subscription.Id, Kind = WebHookSubscriptionChangeKind.Disabled, Attempt = attempt,
+                FailingSince = updated.FailingSince, Reason = disableReason,
+            });
         }
         if (!ReferenceEquals(updated, subscription))
         {
@@ -733,7 +757,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
 
     private void AddAttempt(long id, ref DeliveryRecord delivery, WebHookAttempt attempt)
     {
-        if (delivery.AttemptCount == 0 && attempt.ResponseBody is null && attempt.Error is null)
+        if (delivery.AttemptCount == 0 && attempt.ResponseBody is null && attempt.Error is null && attempt.Location is null)
         {
             delivery.AttemptInline = true;
             delivery.InlineOutcome = attempt.Outcome;
@@ -796,8 +820,54 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             Body = message.Slab < 0 ? ReadOnlyMemory<byte>.Empty
                 : _slabs[message.Slab - _firstSlab].AsSpan(message.Offset, message.Length).ToArray(),
             Sequence = sequence,
+            TraceParent = message.HasTraceParent ? TraceParentOf(ref message) : null,
         };
     }
+
+    // 00-<32 hex>-<16 hex>-<2 hex>: version 00 is the only one whose layout is known.
+    private const int TraceParentLength = 55;
+
+    private static void StoreTraceParent(ref MessageRecord message, string? traceParent)
+    {
+        if (traceParent is not { Length: TraceParentLength } text || !text.StartsWith("00-", StringComparison.Ordinal) ||
+            text[35] != '-' || text[52] != '-')
+        {
+            return; // none, or not one we can keep: the attempts start their own traces
+        }
+        Span<byte> bytes = stackalloc byte[25];
+        if (Convert.FromHexString(text.AsSpan(3, 32), bytes[..16], out _, out _) != OperationStatus.Done ||
+            Convert.FromHexString(text.AsSpan(36, 16), bytes[16..24], out _, out _) != OperationStatus.Done ||
+            Convert.FromHexString(text.AsSpan(53, 2), bytes[24..], out _, out _) != OperationStatus.Done)
+        {
+            return;
+        }
+        var traceId = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        var spanId = BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]);
+        if (traceId == 0 || spanId == 0)
+        {
+            return; // invalid by the W3C rules
+        }
+        message.TraceId = traceId;
+        message.SpanId = spanId;
+        message.TraceFlags = bytes[24];
+        message.HasTraceParent = true;
+    }
+
+    // Made when handed out, for traced messages only.
+    private static string TraceParentOf(ref MessageRecord message) =>
+        string.Create(TraceParentLength, (message.TraceId, message.SpanId, message.TraceFlags), static (chars, state) =>
+        {
+            Span<byte> bytes = stackalloc byte[25];
+            BinaryPrimitives.WriteUInt128BigEndian(bytes, state.TraceId);
+            BinaryPrimitives.WriteUInt64BigEndian(bytes[16..], state.SpanId);
+            bytes[24] = state.TraceFlags;
+            "00-".CopyTo(chars);
+            Convert.TryToHexStringLower(bytes[..16], chars[3..35], out _);
+            chars[35] = '-';
+            Convert.TryToHexStringLower(bytes[16..24], chars[36..52], out _);
+            chars[52] = '-';
+            Convert.TryToHexStringLower(bytes[24..], chars[53..], out _);
+        });
 
     // Made when handed out: a message's id is kept as its bits.
     private string IdOf(long sequence)

@@ -32,6 +32,15 @@ public sealed record WebHookAttempt
 
     /// <summary>A short description of the failure (never secrets or payload).</summary>
     public string? Error { get; init; }
+
+    /// <summary>
+    /// For a <see cref="WebHookAttemptOutcome.Redirect"/>: the response's <c>Location</c> as sent (not followed), cut to
+    /// <see cref="MaxLocationLength"/> characters.
+    /// </summary>
+    public string? Location { get; init; }
+
+    /// <summary>The most characters of a redirect's <c>Location</c> kept in <see cref="Location"/>.</summary>
+    public const int MaxLocationLength = 2048;
 }
 
 /// <summary>How an attempt ended.</summary>

@@ -22,6 +22,16 @@ public sealed record WebHookMessage
     /// The store's position of the message, increasing in publish order; the feed cursor. Assigned by the store.
     /// </summary>
     public long Sequence { get; init; }
+
+    /// <summary>
+    /// The trace context the message was published in, as a W3C <c>traceparent</c>
+    /// (<c>00-&lt;32 hex trace id&gt;-&lt;16 hex span id&gt;-&lt;2 hex flags&gt;</c>), or <c>null</c> when the publish was not
+    /// traced. Every attempt to deliver the message is a child of it, so the consumer, which gets the attempt's context
+    /// as its <c>traceparent</c>, joins the publisher's trace. A store keeps it with the message and hands it back with
+    /// every read (it may keep it as its bytes and write it out again, lower-case); a value that is not a valid
+    /// version-00 <c>traceparent</c> may be dropped. Trace state and baggage are not kept.
+    /// </summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>A message to append, with the subscriptions it goes to.</summary>

@@ -103,6 +103,7 @@ internal sealed class AttemptResponse
     public int? StatusCode { get; init; }
     public string? ResponseBody { get; init; }
     public string? Error { get; init; }
+    public string? Location { get; init; }
 }
 
 internal sealed class AttemptListResponse

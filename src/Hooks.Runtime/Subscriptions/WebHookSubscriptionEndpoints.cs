@@ -361,6 +361,7 @@ public static class WebHookSubscriptionEndpoints
             StatusCode = a.StatusCode,
             ResponseBody = a.ResponseBody,
             Error = a.Error,
+            Location = a.Location,
         }).ToList();
         return Ok(new AttemptListResponse { Data = data }, Json.AttemptListResponse);
     }

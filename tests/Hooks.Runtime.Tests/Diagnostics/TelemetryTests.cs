@@ -85,6 +85,74 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task A_consumer_only_app_has_no_delivery_backlog_gauge()
+    {
+        var secret = WebHookSecret.Generate();
+        await using var consumer = await LoopbackApp.StartAsync(
+            services =>
+            {
+                services.AddSingleton(new HandlerLog());
+                services.AddScoped<IWebHookHandler<OrderCreated>, OrderCreatedHandler>();
+                services.AddWebHooks().AddReceiver(o => o.Secrets.Add(secret.Reveal()));
+            },
+            app => app.MapWebHookReceiver("/webhooks", TestDispatcher.Instance));
+        // Instruments of this app: the process-wide meter's, and those of the app's own meter factory.
+        var factory = consumer.Services.GetRequiredService<IMeterFactory>();
+        var instruments = new ConcurrentQueue<string>();
+        var measured = new ConcurrentQueue<string>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == WebHookDiagnostics.Name && (instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, factory)))
+                {
+                    instruments.Enqueue(instrument.Name);
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((i, _, _, _) => measured.Enqueue(i.Name));
+        listener.SetMeasurementEventCallback<int>((i, _, _, _) => measured.Enqueue(i.Name));
+        listener.Start();
+
+        using var response = await consumer.Client.SendAsync(SignedRequests.Order(secret));
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, response.StatusCode);
+        listener.RecordObservableInstruments();
+
+        Assert.Contains("hooks.receiver.requests", measured);
+        Assert.DoesNotContain("hooks.delivery.backlog", instruments);
+        Assert.DoesNotContain("hooks.delivery.backlog", measured);
+    }
+
+    [Fact]
+    public async Task A_producer_app_reports_its_delivery_backlog_until_it_stops()
+    {
+        var producer = await TestProducer.StartAsync();
+        var factory = producer.Services.GetRequiredService<IMeterFactory>();
+        var backlog = new ConcurrentQueue<long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "hooks.delivery.backlog" && ReferenceEquals(instrument.Meter.Scope, factory))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => backlog.Enqueue(value));
+        listener.Start();
+
+        listener.RecordObservableInstruments();
+        Assert.Equal([0L], backlog);
+
+        await producer.DisposeAsync();
+        backlog.Clear();
+        listener.RecordObservableInstruments();
+        Assert.Empty(backlog);
+    }
+
+    [Fact]
     public async Task Logs_never_contain_secrets_payloads_or_response_bodies()
     {
         var logs = new CapturingLogs();

@@ -32,13 +32,14 @@ public sealed class RecordingStore : IWebHookStore
     public ValueTask<IReadOnlyList<WebHookMessage>> ReadFeedAsync(string subscriptionId, long afterSequence, int limit, CancellationToken cancellationToken = default) => _inner.ReadFeedAsync(subscriptionId, afterSequence, limit, cancellationToken);
     public ValueTask<IReadOnlyList<WebHookLease>> LeaseDueAsync(DateTimeOffset now, int limit, TimeSpan leaseDuration, CancellationToken cancellationToken = default) => _inner.LeaseDueAsync(now, limit, leaseDuration, cancellationToken);
 
-    public async ValueTask RecordAttemptsAsync(IReadOnlyList<WebHookAttemptResult> results, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<WebHookSubscriptionChange>> RecordAttemptsAsync(IReadOnlyList<WebHookAttemptResult> results, CancellationToken cancellationToken = default)
     {
-        await _inner.RecordAttemptsAsync(results, cancellationToken);
+        var changes = await _inner.RecordAttemptsAsync(results, cancellationToken);
         foreach (var r in results)
         {
             _recorded.Writer.TryWrite(r);
         }
+        return changes;
     }
 
     public async ValueTask ReleaseLeasesAsync(IReadOnlyList<WebHookLeaseRef> leases, CancellationToken cancellationToken = default)
