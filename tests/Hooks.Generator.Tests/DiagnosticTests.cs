@@ -48,6 +48,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("order.created")]
             public record OrderCreated(string Id);
             [JsonSerializable(typeof(OrderCreated))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             public sealed class Handler : IWebHookHandler<OrderCreated>
             {
@@ -73,12 +74,10 @@ public sealed class DiagnosticTests
 
     [Theory]
     [InlineData("order created")]
-    [InlineData("order..created")]
-    [InlineData(".order")]
-    [InlineData("order.")]
     [InlineData("")]
     [InlineData("ordér.created")]
-    [InlineData("order-created")]
+    [InlineData("order.*")]
+    [InlineData("order/created")]
     public void HOOK002_invalid_event_type_name(string name)
     {
         var d = Single("HOOK002", $$"""
@@ -86,7 +85,35 @@ public sealed class DiagnosticTests
             public partial record OrderCreated(string Id);
             """);
         Assert.Equal(DiagnosticSeverity.Error, d.Severity);
-        Assert.Contains("letters, digits and '_' joined by '.'", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("use 1 to 256 characters, each a letter (a-z, A-Z), a digit, '-', '_' or '.'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOOK002_event_type_name_longer_than_256_characters_states_the_limit()
+    {
+        var d = Single("HOOK002", $$"""
+            [WebHookEvent("{{new string('a', 257)}}")]
+            public partial record OrderCreated(string Id);
+            """);
+        Assert.Contains("1 to 256 characters", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("payment-intent.succeeded")]
+    [InlineData("customer.subscription.trial_will_end")]
+    [InlineData("Order-Created_v2")]
+    [InlineData("order..created")]
+    [InlineData(".order.")]
+    public void Event_type_names_Svix_accepts_are_accepted(string name)
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("Names", Usings + $$"""
+            [WebHookEvent("{{name}}")]
+            public partial record OrderCreated(string Id);
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+            [JsonSerializable(typeof(OrderCreated))]
+            internal partial class AppJson : JsonSerializerContext;
+            """));
+        Assert.Empty(run.Problems);
     }
 
     [Fact]
@@ -99,6 +126,7 @@ public sealed class DiagnosticTests
             public partial record OrderPlaced(string Id);
             [JsonSerializable(typeof(OrderCreated))]
             [JsonSerializable(typeof(OrderPlaced))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             """);
         Assert.Contains("'order.created' is used by both 'OrderCreated' and 'OrderPlaced'", d.GetMessage(), StringComparison.Ordinal);
@@ -142,7 +170,8 @@ public sealed class DiagnosticTests
                 public partial record OrderCreated(string Id);
             }
             """);
-        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains("No JsonSerializerContext in this project lists 'Shop.Events.OrderCreated'", d.GetMessage(), StringComparison.Ordinal);
         Assert.Contains("add [JsonSerializable(typeof(Shop.Events.OrderCreated))] to a partial class deriving from JsonSerializerContext",
             d.GetMessage(), StringComparison.Ordinal);
     }
@@ -154,6 +183,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("order.created")]
             public partial record OrderCreated(string Id);
             [JsonSerializable(typeof(OrderCreated), TypeInfoPropertyName = "Created")]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             """));
         Assert.Empty(run.Problems);
@@ -176,17 +206,39 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void HOOK006_handler_for_a_type_that_is_not_an_event()
+    public void HOOK006_handler_for_a_hand_written_event_type()
     {
         var d = Single("HOOK006", """
-            public sealed class Plain { }
+            public sealed class Plain : IWebHookEvent<Plain>
+            {
+                public static string EventType => "plain";
+                public static string? EventDescription => null;
+                public static void WriteData(System.Text.Json.Utf8JsonWriter writer, Plain value) { }
+                public static Plain ReadData(ReadOnlySpan<byte> utf8Data) => new();
+            }
             public sealed class PlainHandler : IWebHookHandler<Plain>
             {
                 public Task HandleAsync(Plain message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
             }
             """);
-        Assert.Contains("mark 'Plain' with [WebHookEvent(\"name\")] and make it partial", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("mark 'Plain' with [WebHookEvent(\"name\")], make it partial", d.GetMessage(), StringComparison.Ordinal);
         Assert.Equal("PlainHandler", SourceText(d));
+    }
+
+    [Theory]
+    [InlineData("public sealed class Plain { }", "CS0311")]
+    [InlineData("", "CS0246")]
+    public void HOOK006_is_not_reported_where_the_compiler_already_reports(string declaration, string compilerError)
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("NotEvents", Usings + declaration + """
+
+            public sealed class PlainHandler : IWebHookHandler<Plain>
+            {
+                public Task HandleAsync(Plain message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """));
+        Assert.DoesNotContain(run.HooksDiagnostics, d => d.Id == "HOOK006");
+        Assert.Contains(run.Output.GetDiagnostics(), d => d.Id == compilerError);
     }
 
     [Fact]
@@ -210,6 +262,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("order.created")]
             public partial record OrderCreated(string Id);
             [JsonSerializable(typeof(OrderCreated))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             public class Outer
             {
@@ -229,6 +282,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("order.created")]
             public partial record OrderCreated(string Id);
             [JsonSerializable(typeof(OrderCreated))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             public sealed class Handler : IWebHookHandler<OrderCreated>
             {
@@ -298,6 +352,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("order.created")]
             public partial record OrderCreated(string Id);
             [JsonSerializable(typeof(OrderCreated))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             public abstract class Base<T> : IWebHookHandler<T> where T : IWebHookEvent<T>
             {
@@ -309,7 +364,7 @@ public sealed class DiagnosticTests
             }
             """));
         Assert.Empty(run.Problems);
-        Assert.DoesNotContain(run.HooksResult.GeneratedSources, s => s.SourceText.ToString().Contains("WebHookDispatcher", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.HooksResult.GeneratedSources, s => s.SourceText.ToString().Contains("IWebHookHandler<", StringComparison.Ordinal));
     }
 
     private static PortableExecutableReference Contracts(string assemblyName, string ns)
@@ -319,6 +374,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("thing.created")]
             public partial record Created(string Id);
             [JsonSerializable(typeof(Created))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class ContractsJson : JsonSerializerContext;
             """));
         Assert.Empty(run.Problems);
