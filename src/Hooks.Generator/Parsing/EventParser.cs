@@ -99,7 +99,9 @@ internal static class EventParser
     {
         for (var t = symbol.BaseType; t is not null; t = t.BaseType)
         {
-            if (!t.GetMembers("EventType").IsEmpty || !t.GetMembers("EventDescription").IsEmpty)
+            // A base event gets its members from generated code this compilation does not show yet: its attribute says so.
+            _ = SymbolFacts.WebHookEventTypeName(t, out var isEvent);
+            if (isEvent || !t.GetMembers("EventType").IsEmpty || !t.GetMembers("EventDescription").IsEmpty)
             {
                 return true;
             }
