@@ -5,8 +5,9 @@ namespace Hooks;
 /// <see cref="IWebHookEvent{TSelf}"/> for it: the event type name, the JSON envelope writer and the strict reader.
 /// </summary>
 /// <remarks>
-/// The type name is one or more segments of <c>[a-zA-Z0-9_]</c> joined by <c>.</c>, for example
-/// <c>order.created</c>. It is what travels in the envelope's <c>type</c> field and what subscriptions filter on.
+/// The type name is 1 to 256 characters of <c>[a-zA-Z0-9-_.]</c> (what Svix accepts), for example
+/// <c>order.created</c> or <c>payment-intent.succeeded</c>. It is what travels in the envelope's <c>type</c> field and
+/// what subscriptions filter on (<c>order.*</c> takes every name starting with <c>order.</c>).
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
 public sealed class WebHookEventAttribute : Attribute

@@ -7,6 +7,8 @@ internal static class TrackingNames
     public const string EventSpecs = nameof(EventSpecs);
     public const string EventDiagnostics = nameof(EventDiagnostics);
     public const string DuplicateEventTypes = nameof(DuplicateEventTypes);
+    public const string CollidingHintNames = nameof(CollidingHintNames);
+    public const string JsonContextResults = nameof(JsonContextResults);
     public const string JsonContexts = nameof(JsonContexts);
     public const string AllJsonContexts = nameof(AllJsonContexts);
     public const string EventsWithJson = nameof(EventsWithJson);
@@ -18,7 +20,7 @@ internal static class TrackingNames
 
     public static readonly string[] All =
     [
-        Events, EventSpecs, EventDiagnostics, DuplicateEventTypes, JsonContexts, AllJsonContexts, EventsWithJson,
+        Events, EventSpecs, EventDiagnostics, DuplicateEventTypes, CollidingHintNames, JsonContextResults, JsonContexts, AllJsonContexts, EventsWithJson,
         Handlers, HandlerDiagnostics, CompilationInfo, Assembly, StrictJson,
     ];
 }

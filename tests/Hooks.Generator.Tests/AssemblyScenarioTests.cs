@@ -14,6 +14,7 @@ public sealed class AssemblyScenarioTests
         [WebHookEvent("{0}.created")]
         public partial record Created(string Id);
         [JsonSerializable(typeof(Created))]
+        [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
         internal partial class Json : JsonSerializerContext;
         public sealed class Handler : IWebHookHandler<Created>
         {
@@ -56,6 +57,7 @@ public sealed class AssemblyScenarioTests
             [WebHookEvent("thing.created")]
             public partial record Created(string Id);
             [JsonSerializable(typeof(Created))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class Json : JsonSerializerContext;
             """);
         var runtime = compilation.References.Single(r => r.Display!.EndsWith("Hooks.Runtime.dll", StringComparison.Ordinal));
@@ -94,6 +96,7 @@ public sealed class EventShapeTests
             [WebHookEvent("shape.changed")]
             {{declaration}}
             [JsonSerializable(typeof(Shape))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class ShapesJson : JsonSerializerContext;
             """));
         Assert.Empty(run.Problems);

@@ -36,6 +36,7 @@ public sealed class BaselineTests
 
             [JsonSerializable(typeof(global::Ping))]
             [JsonSerializable(typeof(Invoices.Paid))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class BillingJson : JsonSerializerContext;
         }
         """);

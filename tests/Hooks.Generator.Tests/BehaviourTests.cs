@@ -48,7 +48,7 @@ public sealed class BehaviourTests
     public void Envelope_is_written_with_type_timestamp_and_data()
     {
         var json = Call<string>("WriteOrderCreated", "o-1", 12.5m, null);
-        Assert.Equal("""{"type":"order.created","timestamp":"2026-01-02T03:04:05+00:00","data":{"OrderId":"o-1","Total":12.5,"Note":null}}""", json);
+        Assert.Equal("""{"type":"order.created","timestamp":"2026-01-02T03:04:05+00:00","data":{"orderId":"o-1","total":12.5,"note":null}}""", json);
     }
 
     [Fact]
@@ -61,25 +61,26 @@ public sealed class BehaviourTests
     }
 
     [Theory]
-    [InlineData("order.created", """{"OrderId":"a","Total":1}""")]
-    [InlineData("order.created", """{"OrderId":"a","Total":1,"Note":null}""")]
-    [InlineData("order.created", """{"OrderId":"a","Total":1,"Unknown":{"x":[1]}}""")]
-    [InlineData("order.shipped", """{"OrderId":"a"}""")]
-    [InlineData("stock.low", """{"Sku":"a","Left":2}""")]
+    [InlineData("order.created", """{"orderId":"a","total":1}""")]
+    [InlineData("order.created", """{"orderId":"a","total":1,"note":null}""")]
+    [InlineData("order.created", """{"orderId":"a","total":1,"unknown":{"x":[1]}}""")]
+    [InlineData("order.shipped", """{"orderId":"a"}""")]
+    [InlineData("stock.low", """{"sku":"a","left":2}""")]
     public void Reader_accepts_data_that_fits(string eventType, string data) =>
         Assert.Null(Call<string?>("Refusal", eventType, data));
 
     [Theory]
-    [InlineData("order.created", """{"OrderId":"s3cr3t-value","Total":""", "malformed JSON")]
-    [InlineData("order.created", """{"Total":1}""", "missing required constructor parameter")]
-    [InlineData("order.created", """{"OrderId":null,"Total":1}""", "null for a non-nullable member")]
-    [InlineData("order.created", """{"OrderId":"s3cr3t-value","Total":"s3cr3t-value"}""", "string for a number")]
-    [InlineData("order.created", """{"OrderId":42,"Total":1}""", "number for a string")]
+    [InlineData("order.created", """{"orderId":"s3cr3t-value","total":""", "malformed JSON")]
+    [InlineData("order.created", """{"total":1}""", "missing required constructor parameter")]
+    [InlineData("order.created", """{"orderId":null,"total":1}""", "null for a non-nullable member")]
+    [InlineData("order.created", """{"orderId":"s3cr3t-value","total":"s3cr3t-value"}""", "string for a number")]
+    [InlineData("order.created", """{"orderId":"s3cr3t-value","total":true}""", "boolean for a number")]
+    [InlineData("order.created", """{"orderId":42,"total":1}""", "number for a string")]
     [InlineData("order.created", """["s3cr3t-value"]""", "array for an object")]
     [InlineData("order.created", """null""", "null data")]
-    [InlineData("order.created", """{"OrderId":"a","OrderId":"s3cr3t-value","Total":1}""", "duplicate member")]
-    [InlineData("order.shipped", """{"Parcels":1}""", "missing required member")]
-    [InlineData("stock.low", """{"Left":1}""", "missing struct constructor parameter")]
+    [InlineData("order.created", """{"orderId":"a","orderId":"s3cr3t-value","total":1}""", "duplicate member")]
+    [InlineData("order.shipped", """{"parcels":1}""", "missing required member")]
+    [InlineData("stock.low", """{"left":1}""", "missing struct constructor parameter")]
     [InlineData("stock.low", """null""", "null struct")]
     public void Reader_refuses_data_that_does_not_fit_without_echoing_values(string eventType, string data, string why)
     {
@@ -89,18 +90,26 @@ public sealed class BehaviourTests
         Assert.DoesNotContain("s3cr3t-value", message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Refusal_names_the_member_path()
+    [Theory]
+    [InlineData("""{"orderId":"a","total":true}""", ": the member 'total' does not fit its type (a boolean was sent) (at $.total).")]
+    [InlineData("""{"orderId":"s3cr3t-value","total":{"x":1}}""", ": the member 'total' does not fit its type (an object was sent) (at $.total).")]
+    [InlineData("""{"total":1}""", ": the required member 'orderId' is missing (at $).")]
+    [InlineData("""{"orderId":"a","orderId":"s3cr3t-value","total":1}""", ": the member 'orderId' appears more than once (at $.orderId).")]
+    [InlineData("""{"orderId":"a","OrderId":"s3cr3t-value","total":1}""", ": the member 'OrderId' appears more than once (at $.OrderId).")]
+    [InlineData("""{"orderId":null,"total":1}""", ": the member 'orderId' is null, which its type does not allow (at $.orderId).")]
+    [InlineData("""["s3cr3t-value"]""", ": the data is an array where an object is expected (at $).")]
+    [InlineData("""{"orderId":"s3cr3t-value","total":""", ": the data is not valid JSON (at $.total).")]
+    public void Refusal_names_the_member_that_is_missing_duplicated_or_of_the_wrong_kind(string data, string detail)
     {
-        var message = Call<string?>("Refusal", "order.created", """{"OrderId":"a","Total":"12"}""");
-        Assert.Equal("The data of a 'order.created' event does not fit Shop.OrderCreated at $.Total.", message);
+        var message = Call<string?>("Refusal", "order.created", data);
+        Assert.Equal("The data of a 'order.created' event does not fit Shop.OrderCreated" + detail, message);
     }
 
     [Fact]
     public void Refusal_for_a_missing_struct_member_names_it()
     {
-        var message = Call<string?>("Refusal", "stock.low", """{"Left":1}""");
-        Assert.Equal("The data of a 'stock.low' event has no value for the non-nullable member 'StockLow.Sku'.", message);
+        var message = Call<string?>("Refusal", "stock.low", """{"left":1}""");
+        Assert.Equal("The data of a 'stock.low' event has no value for the non-nullable member 'StockLow.sku'.", message);
     }
 
     [Fact]
@@ -108,7 +117,7 @@ public sealed class BehaviourTests
     {
         var created = Call<string>("WriteOrderCreated", "o-7", 99m, null);
         var stock = Call<string>("WriteStockLow", "sku-1", 0);
-        const string shipped = """{"type":"order.shipped","timestamp":"2026-01-02T03:04:05Z","data":{"OrderId":"o-7","Parcels":2}}""";
+        const string shipped = """{"type":"order.shipped","timestamp":"2026-01-02T03:04:05Z","data":{"orderId":"o-7","parcels":2}}""";
         const string unknown = """{"type":"order.refunded","timestamp":"2026-01-02T03:04:05Z","data":{}}""";
 
         var results = await Call<Task<string[]>>("Dispatch", (object)new[] { created, stock, shipped, unknown });
@@ -128,7 +137,7 @@ public sealed class BehaviourTests
     [Fact]
     public async Task Dispatcher_refuses_data_that_does_not_fit_before_any_handler_runs()
     {
-        const string bad = """{"type":"order.created","timestamp":"2026-01-02T03:04:05Z","data":{"Total":1}}""";
+        const string bad = """{"type":"order.created","timestamp":"2026-01-02T03:04:05Z","data":{"total":1}}""";
         var exception = await Assert.ThrowsAsync<WebHookPayloadException>(() => Call<Task<string[]>>("Dispatch", (object)new[] { bad }));
         Assert.Contains("order.created", exception.Message, StringComparison.Ordinal);
     }

@@ -48,6 +48,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("order.created")]
             public record OrderCreated(string Id);
             [JsonSerializable(typeof(OrderCreated))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             public sealed class Handler : IWebHookHandler<OrderCreated>
             {
@@ -73,12 +74,10 @@ public sealed class DiagnosticTests
 
     [Theory]
     [InlineData("order created")]
-    [InlineData("order..created")]
-    [InlineData(".order")]
-    [InlineData("order.")]
     [InlineData("")]
     [InlineData("ordér.created")]
-    [InlineData("order-created")]
+    [InlineData("order.*")]
+    [InlineData("order/created")]
     public void HOOK002_invalid_event_type_name(string name)
     {
         var d = Single("HOOK002", $$"""
@@ -86,7 +85,35 @@ public sealed class DiagnosticTests
             public partial record OrderCreated(string Id);
             """);
         Assert.Equal(DiagnosticSeverity.Error, d.Severity);
-        Assert.Contains("letters, digits and '_' joined by '.'", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("use 1 to 256 characters, each a letter (a-z, A-Z), a digit, '-', '_' or '.'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOOK002_event_type_name_longer_than_256_characters_states_the_limit()
+    {
+        var d = Single("HOOK002", $$"""
+            [WebHookEvent("{{new string('a', 257)}}")]
+            public partial record OrderCreated(string Id);
+            """);
+        Assert.Contains("1 to 256 characters", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("payment-intent.succeeded")]
+    [InlineData("customer.subscription.trial_will_end")]
+    [InlineData("Order-Created_v2")]
+    [InlineData("order..created")]
+    [InlineData(".order.")]
+    public void Event_type_names_Svix_accepts_are_accepted(string name)
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("Names", Usings + $$"""
+            [WebHookEvent("{{name}}")]
+            public partial record OrderCreated(string Id);
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+            [JsonSerializable(typeof(OrderCreated))]
+            internal partial class AppJson : JsonSerializerContext;
+            """));
+        Assert.Empty(run.Problems);
     }
 
     [Fact]
@@ -99,6 +126,7 @@ public sealed class DiagnosticTests
             public partial record OrderPlaced(string Id);
             [JsonSerializable(typeof(OrderCreated))]
             [JsonSerializable(typeof(OrderPlaced))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             """);
         Assert.Contains("'order.created' is used by both 'OrderCreated' and 'OrderPlaced'", d.GetMessage(), StringComparison.Ordinal);
@@ -142,7 +170,8 @@ public sealed class DiagnosticTests
                 public partial record OrderCreated(string Id);
             }
             """);
-        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains("No JsonSerializerContext in this project lists 'Shop.Events.OrderCreated'", d.GetMessage(), StringComparison.Ordinal);
         Assert.Contains("add [JsonSerializable(typeof(Shop.Events.OrderCreated))] to a partial class deriving from JsonSerializerContext",
             d.GetMessage(), StringComparison.Ordinal);
     }
@@ -154,6 +183,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("order.created")]
             public partial record OrderCreated(string Id);
             [JsonSerializable(typeof(OrderCreated), TypeInfoPropertyName = "Created")]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             """));
         Assert.Empty(run.Problems);
@@ -176,17 +206,39 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void HOOK006_handler_for_a_type_that_is_not_an_event()
+    public void HOOK006_handler_for_a_hand_written_event_type()
     {
         var d = Single("HOOK006", """
-            public sealed class Plain { }
+            public sealed class Plain : IWebHookEvent<Plain>
+            {
+                public static string EventType => "plain";
+                public static string? EventDescription => null;
+                public static void WriteData(System.Text.Json.Utf8JsonWriter writer, Plain value) { }
+                public static Plain ReadData(ReadOnlySpan<byte> utf8Data) => new();
+            }
             public sealed class PlainHandler : IWebHookHandler<Plain>
             {
                 public Task HandleAsync(Plain message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
             }
             """);
-        Assert.Contains("mark 'Plain' with [WebHookEvent(\"name\")] and make it partial", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("mark 'Plain' with [WebHookEvent(\"name\")], make it partial", d.GetMessage(), StringComparison.Ordinal);
         Assert.Equal("PlainHandler", SourceText(d));
+    }
+
+    [Theory]
+    [InlineData("public sealed class Plain { }", "CS0311")]
+    [InlineData("", "CS0246")]
+    public void HOOK006_is_not_reported_where_the_compiler_already_reports(string declaration, string compilerError)
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("NotEvents", Usings + declaration + """
+
+            public sealed class PlainHandler : IWebHookHandler<Plain>
+            {
+                public Task HandleAsync(Plain message, WebHookContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """));
+        Assert.DoesNotContain(run.HooksDiagnostics, d => d.Id == "HOOK006");
+        Assert.Contains(run.Output.GetDiagnostics(), d => d.Id == compilerError);
     }
 
     [Fact]
@@ -210,6 +262,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("order.created")]
             public partial record OrderCreated(string Id);
             [JsonSerializable(typeof(OrderCreated))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             public class Outer
             {
@@ -229,6 +282,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("order.created")]
             public partial record OrderCreated(string Id);
             [JsonSerializable(typeof(OrderCreated))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             public sealed class Handler : IWebHookHandler<OrderCreated>
             {
@@ -298,6 +352,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("order.created")]
             public partial record OrderCreated(string Id);
             [JsonSerializable(typeof(OrderCreated))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class AppJson : JsonSerializerContext;
             public abstract class Base<T> : IWebHookHandler<T> where T : IWebHookEvent<T>
             {
@@ -309,7 +364,160 @@ public sealed class DiagnosticTests
             }
             """));
         Assert.Empty(run.Problems);
-        Assert.DoesNotContain(run.HooksResult.GeneratedSources, s => s.SourceText.ToString().Contains("WebHookDispatcher", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.HooksResult.GeneratedSources, s => s.SourceText.ToString().Contains("IWebHookHandler<", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void HOOK003_names_both_types_and_points_at_both()
+    {
+        var d = Single("HOOK003", """
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id);
+            [WebHookEvent("order.created")]
+            public partial record OrderPlaced(string Id);
+            """);
+        Assert.Contains("used by both 'OrderCreated' and 'OrderPlaced'", d.GetMessage(), StringComparison.Ordinal);
+        var other = Assert.Single(d.AdditionalLocations);
+        Assert.Equal("OrderCreated", other.SourceTree!.GetText().ToString(other.SourceSpan));
+    }
+
+    [Theory]
+    [InlineData("private", "is private")]
+    [InlineData("protected", "is protected")]
+    public void HOOK005_says_the_context_is_inaccessible_rather_than_missing(string accessibility, string why)
+    {
+        var d = Single("HOOK005", $$"""
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id);
+            public partial class Outer
+            {
+                [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+                [JsonSerializable(typeof(OrderCreated))]
+                {{accessibility}} partial class AppJson : JsonSerializerContext;
+            }
+            """);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Contains($"'Outer.AppJson', {why}, so generated code cannot use it", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("make 'Outer.AppJson' (and any type containing it) internal or public", d.GetMessage(), StringComparison.Ordinal);
+        Assert.DoesNotContain("No JsonSerializerContext", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HOOK013_two_events_with_one_simple_name_in_one_context()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("SameName", Usings + """
+            namespace Billing { [WebHookEvent("billing.created")] public partial record Created(string Id); }
+            namespace Shipping { [WebHookEvent("shipping.created")] public partial record Created(string Id); }
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+            [JsonSerializable(typeof(Billing.Created))]
+            [JsonSerializable(typeof(Shipping.Created))]
+            internal partial class AppJson : JsonSerializerContext;
+            """));
+        // Both events are reported: which one System.Text.Json keeps is its choice, and one attribute fixes both.
+        var found = run.HooksDiagnostics.Where(d => d.Id == "HOOK013").OrderBy(d => d.GetMessage(), StringComparer.Ordinal).ToList();
+        Assert.Equal(2, found.Count);
+        Assert.All(found, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
+        Assert.Contains("'AppJson' lists 'Billing.Created' and 'Shipping.Created', which both get the property 'Created'", found[0].GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("'AppJson' lists 'Shipping.Created' and 'Billing.Created', which both get the property 'Created'", found[1].GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("add TypeInfoPropertyName", found[0].GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_events_with_one_simple_name_work_with_TypeInfoPropertyName()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("SameName_" + Guid.NewGuid().ToString("N"), Usings + """
+            namespace Billing { [WebHookEvent("billing.created")] public partial record Created(string Id); }
+            namespace Shipping { [WebHookEvent("shipping.created")] public partial record Created(string Id); }
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+            [JsonSerializable(typeof(Billing.Created))]
+            [JsonSerializable(typeof(Shipping.Created), TypeInfoPropertyName = "ShippingCreated")]
+            internal partial class AppJson : JsonSerializerContext;
+            public static class Probe
+            {
+                public static string RoundTrip()
+                {
+                    var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+                    WebHookEnvelope.Write(buffer, new Shipping.Created("s-1"), DateTimeOffset.UnixEpoch);
+                    var bytes = buffer.WrittenSpan.ToArray();
+                    WebHookEnvelope.TryRead(bytes, out var envelope, out _);
+                    return IWebHookEventRead<Shipping.Created>(envelope!.Data(bytes.AsSpan())).Id;
+                }
+                private static T IWebHookEventRead<T>(ReadOnlySpan<byte> data) where T : IWebHookEvent<T> => T.ReadData(data);
+            }
+            """));
+        Assert.Empty(run.Problems);
+        var probe = GeneratorHarness.Load(run.Output).GetType("Probe", throwOnError: true)!;
+        Assert.Equal("s-1", probe.GetMethod("RoundTrip")!.Invoke(null, null));
+    }
+
+    [Fact]
+    public void Event_deriving_from_another_event_compiles_without_hiding_warnings()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("Derived", Usings + """
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id);
+            [WebHookEvent("order.created.v2")]
+            public partial record OrderCreatedV2(string Id, int Version) : OrderCreated(Id);
+            [WebHookEvent("order.created.v3")]
+            public partial record OrderCreatedV3(string Id, int Version, bool Flag) : OrderCreatedV2(Id, Version);
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+            [JsonSerializable(typeof(OrderCreated))]
+            [JsonSerializable(typeof(OrderCreatedV2))]
+            [JsonSerializable(typeof(OrderCreatedV3))]
+            internal partial class AppJson : JsonSerializerContext;
+            public static class Probe
+            {
+                public static string Names() => OrderCreated.EventType + "," + OrderCreatedV2.EventType + "," + OrderCreatedV3.EventType;
+            }
+            """));
+        Assert.Empty(run.Problems);
+    }
+
+    [Theory]
+    [InlineData("public sealed class AuditHandler<T> : IWebHookHandler<T> where T : IWebHookEvent<T>", "AuditHandler<T>")]
+    [InlineData("public partial class Outer<T> { public sealed class Handler : IWebHookHandler<OrderCreated> { public Task HandleAsync(OrderCreated m, WebHookContext c, CancellationToken t) => Task.CompletedTask; } }\npublic class Unused<T>", "Outer<T>.Handler")]
+    public void HOOK014_generic_handler_is_reported_not_ignored(string declaration, string display)
+    {
+        var d = Single("HOOK014", $$"""
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id);
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+            [JsonSerializable(typeof(OrderCreated))]
+            internal partial class AppJson : JsonSerializerContext;
+            {{declaration}}
+            {
+            }
+            """.Replace("where T : IWebHookEvent<T>\n{\n}", "where T : IWebHookEvent<T>\n{\n    public Task HandleAsync(T m, WebHookContext c, CancellationToken t) => Task.CompletedTask;\n}", StringComparison.Ordinal));
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Contains($"'{display}' is generic", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("make it abstract", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.General)]", true)]
+    [InlineData("[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]", false)]
+    [InlineData("[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]", false)]
+    [InlineData("[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.Unspecified)]", false)]
+    public void HOOK015_context_with_events_and_no_naming_policy(string options, bool reported)
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("Naming", Usings + $$"""
+            [WebHookEvent("order.created")]
+            public partial record OrderCreated(string Id);
+            {{options}}
+            [JsonSerializable(typeof(OrderCreated))]
+            internal partial class AppJson : JsonSerializerContext;
+            [JsonSerializable(typeof(string))]
+            internal partial class OtherJson : JsonSerializerContext;
+            """));
+        var found = run.HooksDiagnostics.Where(d => d.Id == "HOOK015").ToList();
+        Assert.Equal(reported ? 1 : 0, found.Count);
+        if (reported)
+        {
+            Assert.Equal(DiagnosticSeverity.Warning, found[0].Severity);
+            Assert.Contains("[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)] for camelCase", found[0].GetMessage(), StringComparison.Ordinal);
+            Assert.Contains("JsonKnownNamingPolicy.SnakeCaseLower", found[0].GetMessage(), StringComparison.Ordinal);
+        }
     }
 
     private static PortableExecutableReference Contracts(string assemblyName, string ns)
@@ -319,6 +527,7 @@ public sealed class DiagnosticTests
             [WebHookEvent("thing.created")]
             public partial record Created(string Id);
             [JsonSerializable(typeof(Created))]
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             internal partial class ContractsJson : JsonSerializerContext;
             """));
         Assert.Empty(run.Problems);

@@ -34,6 +34,29 @@ public sealed class IncrementalTests
         }
     }
 
+    [Theory]
+    [InlineData("Source1.cs")]
+    [InlineData("Source2.cs")]
+    public void Blank_line_at_the_top_of_a_file_re_emits_nothing(string file)
+    {
+        // Models hold no spans: a line shift moves every declaration in the file and must change no model.
+        var compilation = GeneratorHarness.CreateCompilation("Caching", Scenarios.Shop, Scenarios.ShopProbe);
+        var driver = GeneratorHarness.CreateDriver(withJsonGenerator: false).RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.Single(t => t.FilePath == file);
+        var edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(
+            Microsoft.CodeAnalysis.Text.SourceText.From("\n" + tree.GetText().ToString())));
+
+        driver = driver.RunGenerators(edited);
+
+        foreach (var (name, steps) in Steps(driver))
+        {
+            foreach (var (_, reason) in steps.SelectMany(s => s.Outputs))
+            {
+                Assert.True(CachedReasons.Contains(reason), $"Step '{name}' output was {reason} after a blank line was added to {file}.");
+            }
+        }
+    }
+
     [Fact]
     public void Editing_an_event_re_emits_that_event_only()
     {

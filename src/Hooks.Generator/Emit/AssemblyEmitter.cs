@@ -10,24 +10,46 @@ internal static class AssemblyEmitter
 {
     public const string HintName = "Hooks.WebHooks.g.cs";
 
+    /// <summary>
+    /// Whether the file has anything to say: registration when the assembly has events or handlers, and
+    /// <c>MapWebHooks</c> whenever ASP.NET Core and the receiver are referenced, so <c>app.MapWebHooks()</c> compiles
+    /// (and answers, knowing no event types) before the first handler is written.
+    /// </summary>
+    public static bool ShouldEmit(AssemblySpec spec) =>
+        spec.Compilation.HasRuntime && (HasRegistration(spec) || MapsWebHooks(spec));
+
+    private static bool HasRegistration(AssemblySpec spec) => !(spec.Events.IsEmpty && spec.Handlers.IsEmpty);
+
+    private static bool MapsWebHooks(AssemblySpec spec) =>
+        spec.Compilation.HasReceiver && spec.Compilation.VisibleMapWebHooksFrom is null;
+
     public static SourceWriter Emit(AssemblySpec spec)
     {
         var hasHandlers = !spec.DispatchCases.IsEmpty;
         var w = new SourceWriter();
         w.WriteLine(Sources.Header);
-        w.WriteLine("// A module initializer is how generated code registers itself without reflection or assembly scanning.");
-        w.WriteLine("#pragma warning disable CA2255");
-        w.WriteLine();
-        w.OpenBlock($"namespace {spec.Compilation.GeneratedNamespace}");
-        EmitRegistration(w, spec, hasHandlers);
-        if (hasHandlers)
+        if (HasRegistration(spec))
         {
+            w.WriteLine("// A module initializer is how generated code registers itself without reflection or assembly scanning.");
+            w.WriteLine("#pragma warning disable CA2255");
             w.WriteLine();
+        }
+        w.OpenBlock($"namespace {spec.Compilation.GeneratedNamespace}");
+        if (HasRegistration(spec))
+        {
+            EmitRegistration(w, spec, hasHandlers);
+        }
+        if (hasHandlers || MapsWebHooks(spec))
+        {
+            if (HasRegistration(spec))
+            {
+                w.WriteLine();
+            }
             EmitDispatcher(w, spec);
         }
         w.CloseBlock();
 
-        if (hasHandlers && spec.Compilation.HasReceiver && spec.Compilation.VisibleMapWebHooksFrom is null)
+        if (MapsWebHooks(spec))
         {
             w.WriteLine();
             EmitMapWebHooks(w, spec.Compilation.GeneratedNamespace);
@@ -70,7 +92,9 @@ internal static class AssemblyEmitter
     private static void EmitDispatcher(SourceWriter w, AssemblySpec spec)
     {
         const string Result = "global::Hooks.Receiving.WebHookDispatchResult";
-        w.WriteLine("/// <summary>Routes a verified message to this assembly's handlers by its event type name.</summary>");
+        w.WriteLine(spec.DispatchCases.IsEmpty
+            ? "/// <summary>Routes verified messages by event type name; this assembly has no handlers yet, so every type is unknown.</summary>"
+            : "/// <summary>Routes a verified message to this assembly's handlers by its event type name.</summary>");
         w.WriteLine(Sources.GeneratedCodeAttribute);
         w.OpenBlock("internal sealed class WebHookDispatcher : global::Hooks.Receiving.IWebHookDispatcher");
         w.WriteLine("private static readonly string[] s_eventTypes =");
@@ -105,6 +129,12 @@ internal static class AssemblyEmitter
         w.WriteLine($"    return new global::System.Threading.Tasks.ValueTask<{Result}>({Result}.UnknownType);");
         w.CloseBlock();
         w.CloseBlock();
+        if (spec.DispatchCases.IsEmpty)
+        {
+            // No handler yet: every type is unknown, answered as the receiver's UnknownEventType option says.
+            w.CloseBlock();
+            return;
+        }
         w.WriteLine();
         w.WriteLine($"private static async global::System.Threading.Tasks.ValueTask<{Result}> DispatchAsync<TEvent>(");
         w.WriteLine("    global::Hooks.WebHookContext context,");

@@ -25,18 +25,19 @@ internal static class EventEmitter
         w.WriteLine(Sources.GeneratedCodeAttribute);
         w.OpenBlock($"partial {e.Keyword} {e.Name} : {iface}");
         w.WriteLine($"/// <summary>The event type name carried in the envelope's <c>type</c> field: <c>{e.EventType}</c>.</summary>");
-        w.WriteLine($"public static string EventType => \"{e.EventType}\";");
+        var hide = e.HidesInheritedMembers ? "new " : "";
+        w.WriteLine($"public {hide}static string EventType => \"{e.EventType}\";");
         w.WriteLine();
         w.WriteLine("/// <summary>The description given in <c>[WebHookEvent(Description = …)]</c>, or <c>null</c>.</summary>");
-        w.WriteLine($"public static string? EventDescription => {e.DescriptionLiteral};");
+        w.WriteLine($"public {hide}static string? EventDescription => {e.DescriptionLiteral};");
         w.WriteLine();
 
         if (spec.JsonContext is null)
         {
-            // HOOK005 or HOOK012 was reported: without STJ metadata the payload cannot be handled, and reflection is never used.
-            var message = spec.SerializationOnlyContext is { } context
-                ? $"\"{Display(context)} lists {Display(self)} with GenerationMode = Serialization, which cannot read webhooks: use Default or Metadata (warning HOOK012).\""
-                : $"\"No JsonSerializerContext lists {Display(self)}: add [JsonSerializable(typeof({Display(self)}))] to a partial class deriving from JsonSerializerContext (warning HOOK005).\"";
+            // HOOK005, HOOK012 or HOOK013 was reported: without STJ metadata the payload cannot be handled, and reflection is never used.
+            var diagnostic = spec.JsonDiagnostic!;
+            var severity = Diagnostics.DiagnosticDescriptors.ById(diagnostic.Id).DefaultSeverity.ToString().ToLowerInvariant();
+            var message = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral($"{diagnostic.Message()} ({severity} {diagnostic.Id}).", quote: true);
             w.WriteLine($"static void {iface}.WriteData(global::System.Text.Json.Utf8JsonWriter writer, {self} value) =>");
             w.WriteLine($"    throw new global::System.InvalidOperationException({message});");
             w.WriteLine();
@@ -57,9 +58,9 @@ internal static class EventEmitter
             w.WriteLine($"value = global::System.Text.Json.JsonSerializer.Deserialize(utf8Data, {JsonHolder(e)}.TypeInfo);");
             w.CloseBlock();
             w.OpenBlock("catch (global::System.Text.Json.JsonException exception)");
-            w.WriteLine("// The message names the member path only, never a payload value.");
+            w.WriteLine("// The message names the member and its path only, never a payload value.");
             w.WriteLine($"throw new global::Hooks.WebHookPayloadException(");
-            w.WriteLine($"    \"The data of a '{e.EventType}' event does not fit {Display(self)}\" + global::{e.GeneratedNamespace}.WebHookStrictJson.Where(exception.Path), exception);");
+            w.WriteLine($"    \"The data of a '{e.EventType}' event does not fit {Display(self)}\" + global::{e.GeneratedNamespace}.WebHookStrictJson.Describe(exception.Path, utf8Data, {JsonHolder(e)}.TypeInfo), exception);");
             w.CloseBlock();
             if (!e.IsValueType)
             {

@@ -43,24 +43,217 @@ internal static class Sources
             }
 
             /// <summary>
-            /// Where in the data a read failed: the JSON path when it is made of plain member names and indexes only
-            /// (a quoted name could be a dictionary key from the payload), bounded; otherwise nothing.
+            /// What in the data did not fit, for the refusal's detail: the member that is missing, duplicated, null or of
+            /// the wrong JSON kind, and where. Names come from the JSON path (only when it is made of plain member names
+            /// and indexes, bounded: a quoted name could be a dictionary key from the payload) or from the type's
+            /// metadata; a value never does. Runs only on the refusal path.
             /// </summary>
-            internal static string Where(string? path)
+            internal static string Describe(string? path, global::System.ReadOnlySpan<byte> data, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo typeInfo)
             {
-                if (path is not { Length: > 0 and <= 256 })
+                if (path is not { Length: > 0 and <= 256 } || path[0] != '$')
                 {
                     return ".";
                 }
                 foreach (var c in path)
                 {
-                    if (!(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '.' or '$' or '[' or ']'))
+                    if (!(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.' or '$' or '[' or ']'))
                     {
                         return ".";
                     }
                 }
-                return " at " + path + ".";
+                var at = " (at " + path + ").";
+                try
+                {
+                    var check = new global::System.Text.Json.Utf8JsonReader(data);
+                    while (check.Read())
+                    {
+                    }
+                }
+                catch (global::System.Text.Json.JsonException)
+                {
+                    return ": the data is not valid JSON" + at;
+                }
+                try
+                {
+                    return Describe(path, data, typeInfo, at) ?? at;
+                }
+                catch (global::System.Exception exception) when (exception is global::System.Text.Json.JsonException or global::System.InvalidOperationException or global::System.NotSupportedException or global::System.ArgumentException)
+                {
+                    return at;
+                }
             }
+
+            private static string? Describe(string path, global::System.ReadOnlySpan<byte> data, global::System.Text.Json.Serialization.Metadata.JsonTypeInfo typeInfo, string at)
+            {
+                var comparison = typeInfo.Options.PropertyNameCaseInsensitive ? global::System.StringComparison.OrdinalIgnoreCase : global::System.StringComparison.Ordinal;
+                var reader = new global::System.Text.Json.Utf8JsonReader(data);
+                reader.Read();
+                string? member = null;
+                var i = 1;
+                while (i < path.Length)
+                {
+                    if (member is not null)
+                    {
+                        // Not the last segment: step into the member.
+                        if (!Seek(ref reader, member, comparison))
+                        {
+                            return null;
+                        }
+                        typeInfo = MemberType(typeInfo, member, comparison) ?? typeInfo;
+                        member = null;
+                    }
+                    if (path[i] == '.')
+                    {
+                        var end = path.IndexOfAny(['.', '['], i + 1);
+                        member = path.Substring(i + 1, (end < 0 ? path.Length : end) - i - 1);
+                        i = end < 0 ? path.Length : end;
+                    }
+                    else if (path[i] == '[')
+                    {
+                        var end = path.IndexOf(']', i);
+                        if (end < 0 || !int.TryParse(path.AsSpan(i + 1, end - i - 1), out var index) || !Element(ref reader, index))
+                        {
+                            return null;
+                        }
+                        typeInfo = typeInfo.ElementType is { } element ? typeInfo.Options.GetTypeInfo(element) : typeInfo;
+                        i = end + 1;
+                    }
+                    else
+                    {
+                        return null;
+                    }
+                }
+
+                if (member is not null)
+                {
+                    if (reader.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
+                    {
+                        return null;
+                    }
+                    var count = 0;
+                    var kind = global::System.Text.Json.JsonTokenType.None;
+                    var depth = reader.CurrentDepth;
+                    while (reader.Read() && reader.CurrentDepth > depth)
+                    {
+                        var matches = string.Equals(reader.GetString(), member, comparison);
+                        reader.Read();
+                        if (matches)
+                        {
+                            count++;
+                            kind = reader.TokenType;
+                        }
+                        reader.Skip();
+                    }
+                    if (count > 1)
+                    {
+                        return ": the member '" + member + "' appears more than once" + at;
+                    }
+                    if (kind == global::System.Text.Json.JsonTokenType.Null)
+                    {
+                        return ": the member '" + member + "' is null, which its type does not allow" + at;
+                    }
+                    return count == 1 ? ": the member '" + member + "' does not fit its type (" + Kind(kind) + " was sent)" + at : null;
+                }
+
+                var where = path == "$" ? "the data" : "the value";
+                if (typeInfo.Kind == global::System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object)
+                {
+                    if (reader.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
+                    {
+                        return ": " + where + " is " + Kind(reader.TokenType) + " where an object is expected" + at;
+                    }
+                    var present = new global::System.Collections.Generic.List<string>();
+                    var depth = reader.CurrentDepth;
+                    while (reader.Read() && reader.CurrentDepth > depth)
+                    {
+                        present.Add(reader.GetString()!);
+                        reader.Read();
+                        reader.Skip();
+                    }
+                    foreach (var property in typeInfo.Properties)
+                    {
+                        if (property.IsRequired && !present.Exists(name => string.Equals(name, property.Name, comparison)))
+                        {
+                            return ": the required member '" + property.Name + "' is missing" + at;
+                        }
+                    }
+                    return null;
+                }
+                if (typeInfo.Kind == global::System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Enumerable
+                    && reader.TokenType != global::System.Text.Json.JsonTokenType.StartArray)
+                {
+                    return ": " + where + " is " + Kind(reader.TokenType) + " where an array is expected" + at;
+                }
+                return reader.TokenType == global::System.Text.Json.JsonTokenType.Null
+                    ? ": " + where + " is null, which its type does not allow" + at
+                    : null;
+            }
+
+            private static bool Seek(ref global::System.Text.Json.Utf8JsonReader reader, string member, global::System.StringComparison comparison)
+            {
+                if (reader.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
+                {
+                    return false;
+                }
+                var depth = reader.CurrentDepth;
+                while (reader.Read() && reader.CurrentDepth > depth)
+                {
+                    var matches = string.Equals(reader.GetString(), member, comparison);
+                    reader.Read();
+                    if (matches)
+                    {
+                        return true;
+                    }
+                    reader.Skip();
+                }
+                return false;
+            }
+
+            private static bool Element(ref global::System.Text.Json.Utf8JsonReader reader, int index)
+            {
+                if (reader.TokenType != global::System.Text.Json.JsonTokenType.StartArray)
+                {
+                    return false;
+                }
+                var depth = reader.CurrentDepth;
+                for (var n = 0; reader.Read() && reader.CurrentDepth > depth; n++)
+                {
+                    if (n == index)
+                    {
+                        return true;
+                    }
+                    reader.Skip();
+                }
+                return false;
+            }
+
+            private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo? MemberType(
+                global::System.Text.Json.Serialization.Metadata.JsonTypeInfo typeInfo, string member, global::System.StringComparison comparison)
+            {
+                if (typeInfo.Kind != global::System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object)
+                {
+                    return null;
+                }
+                foreach (var property in typeInfo.Properties)
+                {
+                    if (string.Equals(property.Name, member, comparison))
+                    {
+                        return typeInfo.Options.GetTypeInfo(property.PropertyType);
+                    }
+                }
+                return null;
+            }
+
+            private static string Kind(global::System.Text.Json.JsonTokenType token) => token switch
+            {
+                global::System.Text.Json.JsonTokenType.String => "a string",
+                global::System.Text.Json.JsonTokenType.Number => "a number",
+                global::System.Text.Json.JsonTokenType.True or global::System.Text.Json.JsonTokenType.False => "a boolean",
+                global::System.Text.Json.JsonTokenType.StartObject => "an object",
+                global::System.Text.Json.JsonTokenType.StartArray => "an array",
+                global::System.Text.Json.JsonTokenType.Null => "null",
+                _ => "a value",
+            };
 
             private static void RefuseUnsetNonNullableMembers(global::System.Text.Json.Serialization.Metadata.JsonTypeInfo typeInfo, string eventType)
             {

@@ -22,4 +22,4 @@ internal sealed record AssemblySpec(
     EquatableArray<DispatchCase> DispatchCases);
 
 /// <summary>The per-assembly model and the diagnostics found while building it.</summary>
-internal sealed record AssemblyParseResult(AssemblySpec Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+internal sealed record AssemblyParseResult(AssemblySpec Spec, EquatableArray<DiagnosticInfo> Diagnostics, bool Failed = false);

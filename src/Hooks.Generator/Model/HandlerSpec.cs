@@ -1,7 +1,8 @@
 namespace Hooks.Generator.Model;
 
-/// <summary>An event a handler handles: the event's type with <c>global::</c> and its event type name.</summary>
-internal sealed record HandledEvent(string EventFullyQualifiedName, string EventType, LocationInfo? HandlerLocation);
+/// <summary>An event a handler handles: the event's type with <c>global::</c>, its event type name, and the handler
+/// (by type, for diagnostics found when routing).</summary>
+internal sealed record HandledEvent(string EventFullyQualifiedName, string EventType, LocationInfo Handler);
 
 /// <summary>A concrete <c>IWebHookHandler&lt;T&gt;</c> implementation to register and route to.</summary>
 internal sealed record HandlerSpec(string FullyQualifiedName, EquatableArray<HandledEvent> Events);

@@ -19,7 +19,7 @@ internal static class EventParser
     {
         var symbol = (INamedTypeSymbol)context.TargetSymbol;
         var syntax = (TypeDeclarationSyntax)context.TargetNode;
-        var location = LocationInfo.From(syntax.Identifier.GetLocation());
+        var location = LocationInfo.Of(symbol, syntax);
         var display = symbol.ToDisplayString();
         var diagnostics = new List<DiagnosticInfo>();
         cancellationToken.ThrowIfCancellationRequested();
@@ -89,8 +89,24 @@ internal static class EventParser
             description is null ? "null" : SymbolDisplay.FormatLiteral(description, quote: true),
             hintName,
             location,
-            CompilationInfoParser.GeneratedNamespace(context.SemanticModel.Compilation.AssemblyName ?? ""));
+            CompilationInfoParser.GeneratedNamespace(context.SemanticModel.Compilation.AssemblyName ?? ""),
+            HidesInheritedMembers(symbol));
         return new EventParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, spec.FullyQualifiedName);
+    }
+
+    /// <summary>Whether a base type declares a member the generated code declares (an event deriving from an event).</summary>
+    private static bool HidesInheritedMembers(INamedTypeSymbol symbol)
+    {
+        for (var t = symbol.BaseType; t is not null; t = t.BaseType)
+        {
+            // A base event gets its members from generated code this compilation does not show yet: its attribute says so.
+            _ = SymbolFacts.WebHookEventTypeName(t, out var isEvent);
+            if (isEvent || !t.GetMembers("EventType").IsEmpty || !t.GetMembers("EventDescription").IsEmpty)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static string? UnsupportedReason(INamedTypeSymbol symbol)

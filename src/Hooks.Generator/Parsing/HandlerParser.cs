@@ -27,7 +27,7 @@ internal static class HandlerParser
     {
         var syntax = (TypeDeclarationSyntax)context.Node;
         if (context.SemanticModel.GetDeclaredSymbol(syntax, cancellationToken) is not INamedTypeSymbol symbol
-            || symbol.IsAbstract || symbol.IsStatic || symbol.IsGenericType || IsNestedInGeneric(symbol))
+            || symbol.IsAbstract || symbol.IsStatic)
         {
             return null;
         }
@@ -42,9 +42,16 @@ internal static class HandlerParser
             return null;
         }
 
-        var location = LocationInfo.From(syntax.Identifier.GetLocation());
+        var location = LocationInfo.Of(symbol, syntax);
         var display = symbol.ToDisplayString();
         var diagnostics = new List<DiagnosticInfo>();
+        if (symbol.IsGenericType || IsNestedInGeneric(symbol))
+        {
+            // A concrete open handler cannot be registered (which T?); tell the user rather than ignore it.
+            return symbol.AllInterfaces.Any(SymbolFacts.IsWebHookHandler)
+                ? new HandlerParseResult(null, new[] { DiagnosticInfo.Create(DiagnosticDescriptors.GenericHandler, location, display, symbol.Name) }.ToEquatableArray())
+                : null;
+        }
         var events = new List<HandledEvent>();
         foreach (var iface in symbol.AllInterfaces)
         {
@@ -53,8 +60,9 @@ internal static class HandlerParser
                 continue;
             }
             var name = SymbolFacts.WebHookEventTypeName(eventType, out var hasAttribute);
-            if (!hasAttribute)
+            if (!hasAttribute && eventType.TypeKind != TypeKind.Error && ImplementsEventInterface(eventType))
             {
+                // A type that does not implement IWebHookEvent<T> already gets CS0311 from the compiler.
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HandlerForNonEvent, location, display, eventType.ToDisplayString()));
             }
             else if (SymbolFacts.IsValidEventTypeName(name))
@@ -83,6 +91,10 @@ internal static class HandlerParser
             : null;
         return new HandlerParseResult(spec, diagnostics.ToEquatableArray());
     }
+
+    private static bool ImplementsEventInterface(INamedTypeSymbol type) =>
+        type.AllInterfaces.Any(i => i.Arity == 1 && SymbolFacts.IsInNamespace(i.OriginalDefinition, "IWebHookEvent", "Hooks")
+            && SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], type));
 
     private static bool IsNestedInGeneric(INamedTypeSymbol symbol)
     {

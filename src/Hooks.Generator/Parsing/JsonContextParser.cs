@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Threading;
+using Hooks.Generator.Diagnostics;
 using Hooks.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -15,30 +16,43 @@ internal static class JsonContextParser
 {
     public static bool IsCandidate(SyntaxNode node, CancellationToken _) => node is ClassDeclarationSyntax;
 
-    public static JsonContextSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static JsonContextParseResult? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not INamedTypeSymbol symbol || !DerivesFromJsonSerializerContext(symbol)
-            || symbol.IsGenericType || SymbolFacts.Inaccessibility(symbol) is not null)
+        if (context.TargetSymbol is not INamedTypeSymbol symbol || !DerivesFromJsonSerializerContext(symbol))
         {
             return null;
         }
+        var unusable = symbol.IsGenericType ? "generic" : SymbolFacts.Inaccessibility(symbol);
 
         // JsonSourceGenerationMode: Default = 0, Metadata = 1, Serialization = 2 (fast-path writing only).
         const int SerializationMode = 2;
+        // JsonSerializerDefaults.Web = 1 (camelCase).
+        const int WebDefaults = 1;
         var contextMode = 0;
+        var namesChosen = false;
         foreach (var options in symbol.GetAttributes())
         {
             if (options.AttributeClass is { Name: "JsonSourceGenerationOptionsAttribute" })
             {
+                if (options.ConstructorArguments.Length == 1 && options.ConstructorArguments[0].Value is WebDefaults)
+                {
+                    namesChosen = true;
+                }
                 foreach (var named in options.NamedArguments)
                 {
                     if (named.Key == "GenerationMode" && named.Value.Value is int mode)
                     {
                         contextMode = mode;
                     }
+                    else if (named.Key == "PropertyNamingPolicy")
+                    {
+                        // Any value, Unspecified included: the user chose the names.
+                        namesChosen = true;
+                    }
                 }
             }
         }
+        var listsEvents = false;
 
         var entries = new List<JsonSerializableEntry>();
         foreach (var attribute in context.Attributes)
@@ -61,9 +75,30 @@ internal static class JsonContextParser
                     entryMode = mode;
                 }
             }
+            _ = SymbolFacts.WebHookEventTypeName(type, out var isEvent);
+            listsEvents |= isEvent;
             entries.Add(new JsonSerializableEntry(SymbolFacts.FullyQualifiedName(type), propertyName, entryMode == SerializationMode));
         }
-        return new JsonContextSpec(SymbolFacts.FullyQualifiedName(symbol), entries.ToEquatableArray());
+
+        // STJ generates one property per name (SYSLIB1031): a second type of the same name gets none of its own.
+        for (var i = 0; i < entries.Count; i++)
+        {
+            foreach (var other in entries)
+            {
+                if (other.PropertyName == entries[i].PropertyName && other.TypeFullyQualifiedName != entries[i].TypeFullyQualifiedName)
+                {
+                    entries[i] = entries[i] with { SharesPropertyWith = other.TypeFullyQualifiedName };
+                    break;
+                }
+            }
+        }
+
+        var diagnostics = listsEvents && !namesChosen && unusable is null
+            ? new[] { DiagnosticInfo.Create(DiagnosticDescriptors.NoJsonNamingPolicy, LocationInfo.Of(symbol, context.TargetNode), symbol.ToDisplayString()) }.ToEquatableArray()
+            : EquatableArray<DiagnosticInfo>.Empty;
+        return new JsonContextParseResult(
+            new JsonContextSpec(SymbolFacts.FullyQualifiedName(symbol), entries.ToEquatableArray(), unusable),
+            diagnostics);
     }
 
     private static bool DerivesFromJsonSerializerContext(INamedTypeSymbol symbol)

@@ -53,33 +53,23 @@ internal static class SymbolFacts
         return attribute is { ConstructorArguments.Length: 1 } ? attribute.ConstructorArguments[0].Value as string : null;
     }
 
-    /// <summary>One or more segments of <c>[a-zA-Z0-9_]</c> joined by <c>.</c>.</summary>
+    /// <summary>
+    /// 1 to 256 characters of <c>[a-zA-Z0-9\-_.]</c>: what Svix accepts, so a consumer can declare any third-party
+    /// producer's names (<c>payment-intent.succeeded</c>).
+    /// </summary>
     public static bool IsValidEventTypeName(string? name)
     {
-        if (string.IsNullOrEmpty(name) || name!.Length > 256)
+        if (string.IsNullOrEmpty(name) || name!.Length > Diagnostics.DiagnosticDescriptors.MaxEventTypeNameLength)
         {
             return false;
         }
-        var segmentLength = 0;
         foreach (var c in name)
         {
-            if (c == '.')
-            {
-                if (segmentLength == 0)
-                {
-                    return false;
-                }
-                segmentLength = 0;
-            }
-            else if (c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_')
-            {
-                segmentLength++;
-            }
-            else
+            if (!(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-' or '_' or '.'))
             {
                 return false;
             }
         }
-        return segmentLength > 0;
+        return true;
     }
 }

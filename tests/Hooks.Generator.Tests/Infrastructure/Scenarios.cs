@@ -5,6 +5,7 @@ internal static class Scenarios
 {
     /// <summary>Events of three shapes, a context covering them, handlers and a probe the tests call.</summary>
     public const string Shop = """
+        using System.Text.Json;
         using System.Text.Json.Serialization;
         using Hooks;
 
@@ -23,6 +24,7 @@ internal static class Scenarios
         [WebHookEvent("stock.low", Description = "Stock is \"low\".")]
         public partial record struct StockLow(string Sku, int Left);
 
+        [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
         [JsonSerializable(typeof(OrderCreated))]
         [JsonSerializable(typeof(OrderShipped))]
         [JsonSerializable(typeof(StockLow), TypeInfoPropertyName = "StockLowInfo")]

@@ -30,6 +30,34 @@ public sealed partial class PackageTests(PackagedApp app, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task Contracts_library_referencing_only_Hooks_Abstractions_gets_event_code_and_an_app_handles_its_events()
+    {
+        var build = await DotNet.RunAsync(app.ContractsConsumerDirectory, TimeSpan.FromMinutes(10), "build", "-c", "Release", "-o", "out",
+            "-nodeReuse:false", "--disable-build-servers");
+        Assert.Matches(@"\b0 Warning\(s\)", build);
+
+        await AssertAnswersSignedPost(DotNet.StartInfo("dotnet", app.ContractsConsumerDirectory, Path.Combine("out", "ContractsConsumer.dll")),
+            """{"type":"shipment.dispatched","timestamp":"2026-01-02T03:04:05Z","data":{"shipmentId":"s-7","parcels":2}}""",
+            "HANDLED shipment.dispatched s-7 2",
+            "CONTRACT shipment.dispatched A shipment left the warehouse.");
+    }
+
+    [Fact]
+    public void Generator_ships_once_in_Hooks_Abstractions_and_flows_through_Hooks_Runtime()
+    {
+        using var abstractions = System.IO.Compression.ZipFile.OpenRead(Path.Combine(app.FeedDirectory, $"Hooks.Abstractions.{app.Version}.nupkg"));
+        using var runtime = System.IO.Compression.ZipFile.OpenRead(Path.Combine(app.FeedDirectory, $"Hooks.Runtime.{app.Version}.nupkg"));
+
+        Assert.Contains(abstractions.Entries, e => e.FullName == "analyzers/dotnet/cs/Hooks.Generator.dll");
+        // A second copy would run the generator twice in apps referencing both packages (duplicate files and types).
+        Assert.DoesNotContain(runtime.Entries, e => e.FullName.StartsWith("analyzers/", StringComparison.Ordinal));
+        using var nuspec = new StreamReader(runtime.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+        var dependency = Regex.Match(nuspec.ReadToEnd(), "<dependency id=\"Hooks.Abstractions\"[^>]*>").Value;
+        Assert.NotEmpty(dependency);
+        Assert.DoesNotContain("Analyzers", dependency, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task App_using_generated_code_publishes_with_native_aot_without_warnings_and_handles_a_signed_post()
     {
         var publish = await DotNet.RunAsync(app.AppDirectory, TimeSpan.FromMinutes(20), "publish", "-c", "Release", "-r", "linux-x64",
@@ -42,7 +70,12 @@ public sealed partial class PackageTests(PackagedApp app, ITestOutputHelper outp
         await AssertAnswersSignedPost(DotNet.StartInfo(Path.Combine(app.AppDirectory, "out-aot", "PackagedConsumer"), app.AppDirectory));
     }
 
-    private async Task AssertAnswersSignedPost(ProcessStartInfo start)
+    private Task AssertAnswersSignedPost(ProcessStartInfo start) =>
+        AssertAnswersSignedPost(start,
+            """{"type":"order.created","timestamp":"2026-01-02T03:04:05Z","data":{"orderId":"o-42","total":12.5}}""",
+            "HANDLED order.created o-42 12.5");
+
+    private async Task AssertAnswersSignedPost(ProcessStartInfo start, string json, string handled, string? firstLine = null)
     {
         var secret = WebHookSecret.Generate();
         start.Environment["HOOKS_SECRET"] = secret.Reveal();
@@ -55,10 +88,14 @@ public sealed partial class PackageTests(PackagedApp app, ITestOutputHelper outp
         process.BeginErrorReadLine();
         try
         {
+            if (firstLine is not null)
+            {
+                Assert.Equal(firstLine, await WaitForLine(lines, firstLine.Split(' ')[0] + " "));
+            }
             var listening = await WaitForLine(lines, "LISTENING ");
             var address = new Uri(listening["LISTENING ".Length..].Trim());
 
-            var body = Encoding.UTF8.GetBytes("""{"type":"order.created","timestamp":"2026-01-02T03:04:05Z","data":{"OrderId":"o-42","Total":12.5}}""");
+            var body = Encoding.UTF8.GetBytes(json);
             var id = "msg_" + Guid.NewGuid().ToString("N");
             var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/webhooks"))
@@ -73,7 +110,7 @@ public sealed partial class PackageTests(PackagedApp app, ITestOutputHelper outp
             using var response = await client.SendAsync(request);
             Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
 
-            Assert.Equal("HANDLED order.created o-42 12.5", await WaitForLine(lines, "HANDLED "));
+            Assert.Equal(handled, await WaitForLine(lines, "HANDLED "));
 
             // An unsigned copy is refused: the endpoint the generated MapWebHooks maps verifies.
             using var unsigned = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/webhooks")) { Content = new ByteArrayContent(body) };

@@ -15,6 +15,14 @@ public sealed class PackagedApp : IAsyncLifetime
 
     public string AppDirectory => Path.Combine(Root, "app");
 
+    /// <summary>A class library referencing only the Hooks.Abstractions package: the recommended contracts setup.</summary>
+    public string ContractsDirectory => Path.Combine(Root, "contracts");
+
+    /// <summary>A web app referencing Hooks.Runtime and the contracts project, handling the contracts' event.</summary>
+    public string ContractsConsumerDirectory => Path.Combine(Root, "contracts-consumer");
+
+    public string FeedDirectory => Path.Combine(Root, "feed");
+
     public string PackOutput { get; private set; } = "";
 
     public async Task InitializeAsync()
@@ -28,7 +36,7 @@ public sealed class PackagedApp : IAsyncLifetime
         // All of src/, so the copy still packs when Hooks.Runtime gains project references.
         CopyDirectory(Path.Combine(repo, "src"), Path.Combine(sources, "src"));
 
-        var feed = Path.Combine(Root, "feed");
+        var feed = FeedDirectory;
         var output = "";
         foreach (var project in new[] { "Hooks.Abstractions", "Hooks.Runtime" })
         {
@@ -37,8 +45,18 @@ public sealed class PackagedApp : IAsyncLifetime
         }
         PackOutput = output;
 
-        Directory.CreateDirectory(AppDirectory);
-        File.WriteAllText(Path.Combine(AppDirectory, "nuget.config"), $"""
+        foreach (var directory in new[] { AppDirectory, ContractsDirectory, ContractsConsumerDirectory })
+        {
+            WriteIsolation(directory, feed);
+        }
+        WriteApp();
+        WriteContracts();
+    }
+
+    private static void WriteIsolation(string directory, string feed)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
@@ -49,7 +67,11 @@ public sealed class PackagedApp : IAsyncLifetime
             </configuration>
             """);
         // A global.json pins nothing: the machine's SDK builds it, as for any user.
-        File.WriteAllText(Path.Combine(AppDirectory, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />");
+    }
+
+    private void WriteApp()
+    {
         File.WriteAllText(Path.Combine(AppDirectory, "PackagedConsumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk.Web">
               <PropertyGroup>
@@ -85,6 +107,7 @@ public sealed class PackagedApp : IAsyncLifetime
             [WebHookEvent("order.created", Description = "An order was placed.")]
             public partial record OrderCreated(string OrderId, decimal Total);
 
+            [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
             [JsonSerializable(typeof(OrderCreated))]
             internal partial class AppJson : JsonSerializerContext;
 
@@ -93,6 +116,81 @@ public sealed class PackagedApp : IAsyncLifetime
                 public Task HandleAsync(OrderCreated message, WebHookContext context, CancellationToken cancellationToken)
                 {
                     Console.WriteLine($"HANDLED {context.EventType} {message.OrderId} {message.Total}");
+                    return Task.CompletedTask;
+                }
+            }
+            """);
+    }
+
+    private void WriteContracts()
+    {
+        File.WriteAllText(Path.Combine(ContractsDirectory, "Contracts.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Hooks.Abstractions" Version="{Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(ContractsDirectory, "Events.cs"), """
+            using System.Text.Json;
+            using System.Text.Json.Serialization;
+            using Hooks;
+
+            namespace Contracts;
+
+            [WebHookEvent("shipment.dispatched", Description = "A shipment left the warehouse.")]
+            public partial record ShipmentDispatched(string ShipmentId, int Parcels);
+
+            [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+            [JsonSerializable(typeof(ShipmentDispatched))]
+            internal partial class ContractsJson : JsonSerializerContext;
+            """);
+
+        File.WriteAllText(Path.Combine(ContractsConsumerDirectory, "ContractsConsumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk.Web">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <InvariantGlobalization>true</InvariantGlobalization>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Hooks.Runtime" Version="{Version}" />
+                <ProjectReference Include="../contracts/Contracts.csproj" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(ContractsConsumerDirectory, "Program.cs"), """
+            using Contracts;
+            using Hooks;
+            using Microsoft.AspNetCore.Hosting.Server;
+            using Microsoft.AspNetCore.Hosting.Server.Features;
+
+            var builder = WebApplication.CreateSlimBuilder(args);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddWebHooks().AddReceiver(o => o.Secrets.Add(Environment.GetEnvironmentVariable("HOOKS_SECRET")!));
+            var app = builder.Build();
+            app.Urls.Add("http://127.0.0.1:0");
+            app.MapWebHooks();
+            await app.StartAsync();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            // Generated in the contracts library, which references only Hooks.Abstractions.
+            Console.WriteLine($"CONTRACT {ShipmentDispatched.EventType} {ShipmentDispatched.EventDescription}");
+            Console.WriteLine($"LISTENING {address}");
+            await app.WaitForShutdownAsync();
+
+            public sealed class ShipmentHandler : IWebHookHandler<ShipmentDispatched>
+            {
+                public Task HandleAsync(ShipmentDispatched message, WebHookContext context, CancellationToken cancellationToken)
+                {
+                    Console.WriteLine($"HANDLED {context.EventType} {message.ShipmentId} {message.Parcels}");
                     return Task.CompletedTask;
                 }
             }
