@@ -43,7 +43,7 @@ public class OutboxBenchmarks
         var now = DateTimeOffset.UtcNow;
         _store.CreateSubscriptionAsync(new WebHookSubscription
         {
-            Id = WebHookMessageId.NewSubscriptionId(now),
+            Id = WebHookIds.NewSubscriptionId(now),
             Url = new Uri("http://127.0.0.1:9/hook"),
             Secrets = [new WebHookSubscriptionSecret(WebHookSecret.Generate(), now, null)],
             Status = WebHookSubscriptionStatus.Enabled,

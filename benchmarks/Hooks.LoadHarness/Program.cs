@@ -19,6 +19,7 @@ using Hooks.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Hooks.Hosting;
 
 var messages = Arg("--messages", 20_000);
 var concurrency = Arg("--concurrency", 64);
@@ -68,7 +69,7 @@ foreach (var receiver in receivers)
 {
     await store.CreateSubscriptionAsync(new WebHookSubscription
     {
-        Id = WebHookMessageId.NewSubscriptionId(now),
+        Id = WebHookIds.NewSubscriptionId(now),
         Url = receiver.Url,
         Secrets = [new WebHookSubscriptionSecret(secret, now, null)],
         Status = WebHookSubscriptionStatus.Enabled,
@@ -176,7 +177,7 @@ async Task<double> RunNaiveAsync(int count)
             buffer.ResetWrittenCount();
             WebHookEnvelope.Write(buffer, Event(i), sentAt);
             var body = buffer.WrittenSpan.ToArray();
-            var id = WebHookMessageId.NewMessageId(sentAt);
+            var id = WebHookIds.NewMessageId(sentAt);
             var timestamp = sentAt.ToUnixTimeSeconds();
             using var request = new HttpRequestMessage(HttpMethod.Post, receivers[i % receivers.Count].Url)
             {

@@ -38,12 +38,12 @@ public sealed class AssemblyScenarioTests
         // Second maps its own dispatcher explicitly, as HOOK011 says; app.MapWebHooks() there is First's.
         var second = GeneratorHarness.Run(GeneratorHarness.CreateCompilation("Second",
                 App.Replace("{0}", "second", StringComparison.Ordinal).Replace("endpoints.MapWebHooks(\"/second\")",
-                    "endpoints.MapWebHookReceiver(\"/second\", global::Hooks.Generated.Second.WebHookDispatcher.Instance)", StringComparison.Ordinal))
+                    "global::Hooks.Infrastructure.WebHookReceiverEndpointRouteBuilderExtensions.MapWebHookReceiver(endpoints, \"/second\", global::Hooks.Generated.Second.WebHookDispatcher.Instance)", StringComparison.Ordinal))
             .AddReferences(MetadataReference.CreateFromImage(stream.ToArray())));
 
         var warning = Assert.Single(second.Problems);
         Assert.Equal("HOOK011", warning.Id);
-        Assert.Contains("endpoints.MapWebHookReceiver(\"/webhooks\", global::Hooks.Generated.Second.WebHookDispatcher.Instance)",
+        Assert.Contains("global::Hooks.Infrastructure.WebHookReceiverEndpointRouteBuilderExtensions.MapWebHookReceiver(endpoints, \"/webhooks\", global::Hooks.Generated.Second.WebHookDispatcher.Instance)",
             warning.GetMessage(), StringComparison.Ordinal);
     }
 

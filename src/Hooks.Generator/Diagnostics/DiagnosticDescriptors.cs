@@ -79,7 +79,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MapWebHooksHidden = new(
         "HOOK011",
         "MapWebHooks is not generated because another assembly's is visible",
-        "'{0}' sees the MapWebHooks generated for '{1}' through InternalsVisibleTo, so its own is not generated (two would make the call ambiguous): map this assembly's handlers with endpoints.MapWebHookReceiver(\"/webhooks\", global::{2}.WebHookDispatcher.Instance)",
+        "'{0}' sees the MapWebHooks generated for '{1}' through InternalsVisibleTo, so its own is not generated (two would make the call ambiguous): map this assembly's handlers with global::Hooks.Infrastructure.WebHookReceiverEndpointRouteBuilderExtensions.MapWebHookReceiver(endpoints, \"/webhooks\", global::{2}.WebHookDispatcher.Instance)",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "hook011");
 
     public static readonly DiagnosticDescriptor SerializationOnlyJsonContext = new(

@@ -63,9 +63,9 @@ internal static class AssemblyEmitter
         w.WriteLine(Sources.GeneratedCodeAttribute);
         w.OpenBlock("internal static class WebHooksRegistration");
         w.WriteLine("[global::System.Runtime.CompilerServices.ModuleInitializer]");
-        w.WriteLine($"internal static void Initialize() => global::Hooks.WebHookRegistry.Add({Literal(spec.Compilation.AssemblyName)}, Register);");
+        w.WriteLine($"internal static void Initialize() => global::Hooks.Infrastructure.WebHookRegistry.Add({Literal(spec.Compilation.AssemblyName)}, Register);");
         w.WriteLine();
-        w.OpenBlock("private static void Register(global::Hooks.WebHooksBuilder builder)");
+        w.OpenBlock("private static void Register(global::Hooks.Hosting.WebHooksBuilder builder)");
         foreach (var e in spec.Events)
         {
             w.WriteLine($"builder.AddEvent<{e}>();");
@@ -83,7 +83,7 @@ internal static class AssemblyEmitter
         {
             w.WriteLine("global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddEnumerable(");
             w.WriteLine("    builder.Services,");
-            w.WriteLine("    global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Hooks.Receiving.IWebHookDispatcher>(WebHookDispatcher.Instance));");
+            w.WriteLine("    global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Hooks.Infrastructure.IWebHookDispatcher>(WebHookDispatcher.Instance));");
         }
         w.CloseBlock();
         w.CloseBlock();
@@ -91,12 +91,12 @@ internal static class AssemblyEmitter
 
     private static void EmitDispatcher(SourceWriter w, AssemblySpec spec)
     {
-        const string Result = "global::Hooks.Receiving.WebHookDispatchResult";
+        const string Result = "global::Hooks.Infrastructure.WebHookDispatchResult";
         w.WriteLine(spec.DispatchCases.IsEmpty
             ? "/// <summary>Routes verified messages by event type name; this assembly has no handlers yet, so every type is unknown.</summary>"
             : "/// <summary>Routes a verified message to this assembly's handlers by its event type name.</summary>");
         w.WriteLine(Sources.GeneratedCodeAttribute);
-        w.OpenBlock("internal sealed class WebHookDispatcher : global::Hooks.Receiving.IWebHookDispatcher");
+        w.OpenBlock("internal sealed class WebHookDispatcher : global::Hooks.Infrastructure.IWebHookDispatcher");
         w.WriteLine("private static readonly string[] s_eventTypes =");
         w.WriteLine("[");
         foreach (var c in spec.DispatchCases)
@@ -176,7 +176,7 @@ internal static class AssemblyEmitter
         w.WriteLine("    this global::Microsoft.AspNetCore.Routing.IEndpointRouteBuilder endpoints,");
         w.WriteLine("    string pattern = \"/webhooks\",");
         w.WriteLine("    string? receiverName = null) =>");
-        w.WriteLine("    global::Hooks.WebHookReceiverEndpointRouteBuilderExtensions.MapWebHookReceiver(");
+        w.WriteLine("    global::Hooks.Infrastructure.WebHookReceiverEndpointRouteBuilderExtensions.MapWebHookReceiver(");
         w.WriteLine($"        endpoints, pattern, global::{generatedNamespace}.WebHookDispatcher.Instance, receiverName);");
         w.CloseBlock();
         w.CloseBlock();

@@ -26,8 +26,8 @@ internal static class CompilationInfoParser
         }
         return new CompilationInfo(
             assemblyName,
-            compilation.GetTypeByMetadataName("Hooks.WebHookRegistry") is not null,
-            compilation.GetTypeByMetadataName("Hooks.WebHookReceiverEndpointRouteBuilderExtensions") is not null
+            compilation.GetTypeByMetadataName("Hooks.Infrastructure.WebHookRegistry") is not null,
+            compilation.GetTypeByMetadataName("Hooks.Infrastructure.WebHookReceiverEndpointRouteBuilderExtensions") is not null
                 && compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Routing.IEndpointRouteBuilder") is not null,
             GeneratedNamespace(assemblyName),
             visibleFrom);

@@ -9,6 +9,7 @@ using Hooks.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Hooks.Hosting;
 
 namespace Hooks.Delivery;
 

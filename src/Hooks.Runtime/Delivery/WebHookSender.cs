@@ -8,6 +8,7 @@ using System.Text;
 using Hooks.Security;
 using Hooks.Storage;
 using Microsoft.Extensions.Options;
+using Hooks.Hosting;
 
 namespace Hooks.Delivery;
 

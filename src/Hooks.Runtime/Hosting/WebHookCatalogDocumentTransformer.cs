@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 using Microsoft.OpenApi.Reader;
 
-namespace Hooks;
+namespace Hooks.Hosting;
 
 /// <summary>
 /// Adds the event catalog to every OpenAPI document the app serves (<c>AddOpenApi()</c>): one OpenAPI 3.1

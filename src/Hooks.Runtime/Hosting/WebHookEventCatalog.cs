@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace Hooks;
+namespace Hooks.Hosting;
 
 /// <summary>The event types registered with <see cref="WebHooksBuilder.AddEvent{TEvent}"/>, by name.</summary>
 public sealed class WebHookEventCatalog

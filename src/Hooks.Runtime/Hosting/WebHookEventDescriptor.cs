@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Hooks;
+namespace Hooks.Hosting;
 
 /// <summary>An event type a producer offers: its name, description and JSON Schema, as listed to subscribers.</summary>
 /// <param name="Type">The event type name, such as <c>order.created</c>.</param>

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Hooks;
+namespace Hooks.Hosting;
 
 /// <summary>Settings of the producer: delivery schedule, concurrency, HTTP, SSRF guard and subscription rules.</summary>
 public sealed class WebHookProducerOptions

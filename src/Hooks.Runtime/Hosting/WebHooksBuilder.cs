@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Hooks;
+namespace Hooks.Hosting;
 
 /// <summary>
 /// Configures Hooks in dependency injection: returned by <see cref="WebHooksServiceCollectionExtensions.AddWebHooks"/>;

@@ -9,7 +9,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Hooks;
+using Hooks;
+using Hooks.Hosting;
+
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds the producer (outbox publisher, dispatcher, subscriptions) to a <see cref="WebHooksBuilder"/>.</summary>
 public static class WebHooksProducerBuilderExtensions

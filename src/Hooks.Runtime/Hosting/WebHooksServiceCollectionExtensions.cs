@@ -2,7 +2,11 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Hooks;
+using Hooks;
+using Hooks.Hosting;
+using Hooks.Infrastructure;
+
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds Hooks to an application's services.</summary>
 public static class WebHooksServiceCollectionExtensions

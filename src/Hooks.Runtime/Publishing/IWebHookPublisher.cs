@@ -15,7 +15,7 @@ public interface IWebHookPublisher
     /// <param name="message">The event.</param>
     /// <param name="cancellationToken">Cancels the store write.</param>
     /// <returns>The message id and the number of deliveries created.</returns>
-    ValueTask<PublishedMessage> PublishAsync<TEvent>(TEvent message, CancellationToken cancellationToken = default)
+    ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, CancellationToken cancellationToken = default)
         where TEvent : IWebHookEvent<TEvent>;
 
     /// <summary>
@@ -26,11 +26,16 @@ public interface IWebHookPublisher
     /// <param name="message">The event.</param>
     /// <param name="idempotencyKey">1 to 256 chars identifying this publish, or <c>null</c> for none.</param>
     /// <param name="cancellationToken">Cancels the store write.</param>
-    ValueTask<PublishedMessage> PublishAsync<TEvent>(TEvent message, string? idempotencyKey, CancellationToken cancellationToken = default)
+    ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, string? idempotencyKey, CancellationToken cancellationToken = default)
         where TEvent : IWebHookEvent<TEvent>;
 }
 
-/// <summary>What <see cref="IWebHookPublisher.PublishAsync{TEvent}(TEvent, CancellationToken)"/> stored.</summary>
-/// <param name="MessageId">The message id (<c>msg_…</c>), the same on every delivery attempt.</param>
+/// <summary>
+/// What a publish stored: returned by <see cref="IWebHookPublisher.PublishAsync{TEvent}(TEvent, CancellationToken)"/>
+/// and by the store's <see cref="Storage.IWebHookStore.AppendMessageAsync"/>.
+/// </summary>
+/// <param name="MessageId">The message id (<c>msg_…</c>), the same on every delivery attempt; the earlier message's id
+/// when the idempotency key was seen before.</param>
 /// <param name="Deliveries">How many subscriptions the message will be delivered to.</param>
-public readonly record struct PublishedMessage(string MessageId, int Deliveries);
+/// <param name="Duplicate">Whether the idempotency key matched an earlier message, so nothing new was stored.</param>
+public readonly record struct WebHookPublishResult(string MessageId, int Deliveries, bool Duplicate = false);

@@ -18,11 +18,11 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    public ValueTask<PublishedMessage> PublishAsync<TEvent>(TEvent message, CancellationToken cancellationToken = default)
+    public ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, CancellationToken cancellationToken = default)
         where TEvent : IWebHookEvent<TEvent> =>
         PublishAsync(message, idempotencyKey: null, cancellationToken);
 
-    public ValueTask<PublishedMessage> PublishAsync<TEvent>(TEvent message, string? idempotencyKey, CancellationToken cancellationToken = default)
+    public ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, string? idempotencyKey, CancellationToken cancellationToken = default)
         where TEvent : IWebHookEvent<TEvent>
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -41,14 +41,14 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
     /// Stores an already serialized envelope (test events go to one subscription only). The store copies the body
     /// during the call, so a <paramref name="rented"/> array holding it goes back to the pool once the call completes.
     /// </summary>
-    internal async ValueTask<PublishedMessage> AppendAsync(string eventType, ReadOnlyMemory<byte> body, DateTimeOffset now,
+    internal async ValueTask<WebHookPublishResult> AppendAsync(string eventType, ReadOnlyMemory<byte> body, DateTimeOffset now,
         string? idempotencyKey, string? subscriptionId, CancellationToken cancellationToken, byte[]? rented = null)
     {
         using var activity = WebHookDiagnostics.ActivitySource.StartActivity("webhook publish", ActivityKind.Producer);
-        var id = WebHookMessageId.NewMessageId(now);
+        var id = WebHookIds.NewMessageId(now);
         activity?.SetTag("webhook.event_type", eventType);
         activity?.SetTag("webhook.message_id", id);
-        WebHookAppendResult result;
+        WebHookPublishResult result;
         try
         {
             result = await store.AppendMessageAsync(new WebHookMessageDraft
@@ -90,7 +90,7 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
         }
         activity?.SetTag("webhook.deliveries", result.Deliveries);
         Log.Published(logger, result.MessageId, eventType, result.Deliveries);
-        return new PublishedMessage(result.MessageId, result.Deliveries);
+        return new WebHookPublishResult(result.MessageId, result.Deliveries);
     }
 
     // Into a pooled array: the store keeps its own copy, so a publish allocates no body of its own.

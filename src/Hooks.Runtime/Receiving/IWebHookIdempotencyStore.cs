@@ -10,7 +10,7 @@ public interface IWebHookIdempotencyStore
     /// Claims <paramref name="key"/> for handling until <paramref name="leaseUntil"/>, unless it was handled within
     /// the deduplication window or another delivery holds an unexpired claim.
     /// </summary>
-    ValueTask<IdempotencyClaim> TryClaimAsync(string key, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+    ValueTask<WebHookIdempotencyClaim> TryClaimAsync(string key, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
 
     /// <summary>Marks a claimed key handled; it is remembered until <paramref name="rememberUntil"/>.</summary>
     ValueTask MarkHandledAsync(string key, DateTimeOffset rememberUntil, CancellationToken cancellationToken);
@@ -20,7 +20,7 @@ public interface IWebHookIdempotencyStore
 }
 
 /// <summary>The outcome of <see cref="IWebHookIdempotencyStore.TryClaimAsync"/>.</summary>
-public enum IdempotencyClaim
+public enum WebHookIdempotencyClaim
 {
     /// <summary>The caller holds the claim and must mark it handled or release it.</summary>
     Claimed,

@@ -32,7 +32,7 @@ public sealed class InMemoryWebHookIdempotencyStore : IWebHookIdempotencyStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IdempotencyClaim> TryClaimAsync(string key, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    public ValueTask<WebHookIdempotencyClaim> TryClaimAsync(string key, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         var now = _time.GetUtcNow();
@@ -41,10 +41,10 @@ public sealed class InMemoryWebHookIdempotencyStore : IWebHookIdempotencyStore
             Sweep(now);
             if (_entries.TryGetValue(key, out var entry) && entry.Until > now)
             {
-                return new(entry.Handled ? IdempotencyClaim.AlreadyHandled : IdempotencyClaim.InProgress);
+                return new(entry.Handled ? WebHookIdempotencyClaim.AlreadyHandled : WebHookIdempotencyClaim.InProgress);
             }
             Set(key, new Entry(false, leaseUntil, 0));
-            return new(IdempotencyClaim.Claimed);
+            return new(WebHookIdempotencyClaim.Claimed);
         }
     }
 

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
+using Hooks.Hosting;
+using Hooks.Infrastructure;
 
 namespace Hooks.Receiving;
 
@@ -122,7 +124,7 @@ internal sealed partial class WebHookReceiver : IDisposable
         var family = new HeaderFamily(idSvix, tsSvix, sigSvix);
         if (!idOk || !tsOk || !sigOk)
         {
-            var header = !idOk ? WebHookHeader.Id : !tsOk ? WebHookHeader.Timestamp : WebHookHeader.Signature;
+            var header = !idOk ? WebHookVerificationHeader.Id : !tsOk ? WebHookVerificationHeader.Timestamp : WebHookVerificationHeader.Signature;
             _refusals.Refused(RefusalReason.RepeatedHeader);
             await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Malformed webhook headers",
                 $"The {family.Name(header)} header must appear once.").ConfigureAwait(false);
@@ -130,7 +132,7 @@ internal sealed partial class WebHookReceiver : IDisposable
         }
         if (id.Length == 0 || timestamp.Length == 0 || signature.Length == 0)
         {
-            var absent = id.Length == 0 ? WebHookHeader.Id : timestamp.Length == 0 ? WebHookHeader.Timestamp : WebHookHeader.Signature;
+            var absent = id.Length == 0 ? WebHookVerificationHeader.Id : timestamp.Length == 0 ? WebHookVerificationHeader.Timestamp : WebHookVerificationHeader.Signature;
             _refusals.Refused(RefusalReason.MissingHeader);
             await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Missing webhook headers",
                 $"The {family.Name(absent, missing: true)} header is missing.").ConfigureAwait(false);
@@ -202,13 +204,13 @@ internal sealed partial class WebHookReceiver : IDisposable
         var now = _time.GetUtcNow();
         var key = string.Concat(Name, ":", id);
         var claim = await _idempotency.TryClaimAsync(key, now + _options.HandlerLease, http.RequestAborted).ConfigureAwait(false);
-        if (claim == IdempotencyClaim.AlreadyHandled)
+        if (claim == WebHookIdempotencyClaim.AlreadyHandled)
         {
             Log.Duplicate(_logger, Name, envelope.Type);
             http.Response.StatusCode = StatusCodes.Status200OK;
             return;
         }
-        if (claim == IdempotencyClaim.InProgress)
+        if (claim == WebHookIdempotencyClaim.InProgress)
         {
             Log.InProgress(_logger, Name);
             http.Response.Headers.RetryAfter = "5";
@@ -247,7 +249,7 @@ internal sealed partial class WebHookReceiver : IDisposable
             if (result == WebHookDispatchResult.UnknownType)
             {
                 Log.UnknownType(_logger, Name, envelope.Type);
-                if (_options.UnknownEventType == UnknownEventTypeBehavior.Reject)
+                if (_options.UnknownEventType == WebHookUnknownEventTypeBehavior.Reject)
                 {
                     await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Unknown event type",
                         "This receiver has no handler for the event type.").ConfigureAwait(false);
@@ -390,10 +392,10 @@ internal sealed partial class WebHookReceiver : IDisposable
         private bool AnySvix => IdSvix || TimestampSvix || SignatureSvix;
 
         /// <summary>The header's name as sent; a missing one takes the name of the family the others came in.</summary>
-        public string Name(WebHookHeader header, bool missing = false) => header switch
+        public string Name(WebHookVerificationHeader header, bool missing = false) => header switch
         {
-            WebHookHeader.Id => (missing ? AnySvix : IdSvix) ? WebHookHeaders.SvixId : WebHookHeaders.Id,
-            WebHookHeader.Timestamp => (missing ? AnySvix : TimestampSvix) ? WebHookHeaders.SvixTimestamp : WebHookHeaders.Timestamp,
+            WebHookVerificationHeader.Id => (missing ? AnySvix : IdSvix) ? WebHookHeaders.SvixId : WebHookHeaders.Id,
+            WebHookVerificationHeader.Timestamp => (missing ? AnySvix : TimestampSvix) ? WebHookHeaders.SvixTimestamp : WebHookHeaders.Timestamp,
             _ => (missing ? AnySvix : SignatureSvix) ? WebHookHeaders.SvixSignature : WebHookHeaders.Signature,
         };
 
@@ -403,9 +405,9 @@ internal sealed partial class WebHookReceiver : IDisposable
             WebHookVerificationStatus.TimestampTooOld when TimestampSvix => "The svix-timestamp is older than the tolerance allows.",
             WebHookVerificationStatus.TimestampTooNew when TimestampSvix => "The svix-timestamp is further in the future than the tolerance allows.",
             WebHookVerificationStatus.NoMatchingSignature when SignatureSvix => "No signature in svix-signature matches a configured secret.",
-            WebHookVerificationStatus.MissingHeader when AnySvix && result.Header != WebHookHeader.None =>
+            WebHookVerificationStatus.MissingHeader when AnySvix && result.Header != WebHookVerificationHeader.None =>
                 $"The {Name(result.Header, missing: true)} header is missing.",
-            WebHookVerificationStatus.MalformedHeader when AnySvix && result.Header != WebHookHeader.None =>
+            WebHookVerificationStatus.MalformedHeader when AnySvix && result.Header != WebHookVerificationHeader.None =>
                 $"The {Name(result.Header)} header is malformed.",
             _ => result.Describe(),
         };

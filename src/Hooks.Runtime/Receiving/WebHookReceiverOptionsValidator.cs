@@ -1,5 +1,6 @@
 using Hooks.Security;
 using Microsoft.Extensions.Options;
+using Hooks.Hosting;
 
 namespace Hooks.Receiving;
 

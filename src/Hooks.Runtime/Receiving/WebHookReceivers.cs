@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Hooks.Hosting;
 
 namespace Hooks.Receiving;
 
@@ -35,3 +36,6 @@ internal sealed class WebHookReceivers(
         }
     }
 }
+
+/// <summary>Records that a receiver of this name was added, so mapping an unknown name fails clearly.</summary>
+internal sealed record WebHookReceiverName(string Name);

@@ -13,7 +13,7 @@ namespace Hooks.Security;
 /// It runs in <see cref="SocketsHttpHandler.ConnectCallback"/> on the addresses actually connected to, so a name that
 /// resolves (or re-resolves) to 127.0.0.1 is refused.
 /// </summary>
-public sealed class WebHookAddressGuard
+internal sealed class WebHookAddressGuard
 {
     // IANA IPv4 Special-Purpose Address Registry (RFC 6890 and updates), entries not globally reachable:
     //   0.0.0.0/8 this network (0.0.0.0/32 this host)   10.0.0.0/8 private              100.64.0.0/10 shared (CGNAT)
@@ -269,7 +269,7 @@ public sealed class WebHookAddressGuard
 }
 
 /// <summary>Every address a webhook URL's host resolved to is one the SSRF guard refuses.</summary>
-public sealed class WebHookAddressRefusedException : IOException
+internal sealed class WebHookAddressRefusedException : IOException
 {
     /// <summary>Creates the exception for <paramref name="host"/>.</summary>
     public WebHookAddressRefusedException(string host)

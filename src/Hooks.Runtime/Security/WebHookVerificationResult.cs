@@ -3,7 +3,7 @@ namespace Hooks.Security;
 /// <summary>The outcome of verifying a webhook request: valid, or which header failed and why.</summary>
 public readonly record struct WebHookVerificationResult
 {
-    private WebHookVerificationResult(WebHookVerificationStatus status, WebHookHeader header, long? timestamp)
+    private WebHookVerificationResult(WebHookVerificationStatus status, WebHookVerificationHeader header, long? timestamp)
     {
         Status = status;
         Header = header;
@@ -13,8 +13,8 @@ public readonly record struct WebHookVerificationResult
     /// <summary>Valid, or why not.</summary>
     public WebHookVerificationStatus Status { get; }
 
-    /// <summary>The header the failure concerns; <see cref="WebHookHeader.None"/> when valid.</summary>
-    public WebHookHeader Header { get; }
+    /// <summary>The header the failure concerns; <see cref="WebHookVerificationHeader.None"/> when valid.</summary>
+    public WebHookVerificationHeader Header { get; }
 
     /// <summary>The parsed <c>webhook-timestamp</c> in Unix seconds, once it parsed.</summary>
     public long? UnixTimestamp { get; }
@@ -23,9 +23,9 @@ public readonly record struct WebHookVerificationResult
     public bool IsValid => Status == WebHookVerificationStatus.Valid;
 
     internal static WebHookVerificationResult Success(long timestamp) =>
-        new(WebHookVerificationStatus.Valid, WebHookHeader.None, timestamp);
+        new(WebHookVerificationStatus.Valid, WebHookVerificationHeader.None, timestamp);
 
-    internal static WebHookVerificationResult Fail(WebHookVerificationStatus status, WebHookHeader header, long? timestamp = null) =>
+    internal static WebHookVerificationResult Fail(WebHookVerificationStatus status, WebHookVerificationHeader header, long? timestamp = null) =>
         new(status, header, timestamp);
 
     /// <summary>A sentence for logs and Problem Details; it never contains header values or secrets.</summary>
@@ -40,11 +40,11 @@ public readonly record struct WebHookVerificationResult
         _ => "The request could not be verified.",
     };
 
-    private static string Name(WebHookHeader header) => header switch
+    private static string Name(WebHookVerificationHeader header) => header switch
     {
-        WebHookHeader.Id => Hooks.WebHookHeaders.Id,
-        WebHookHeader.Timestamp => Hooks.WebHookHeaders.Timestamp,
-        WebHookHeader.Signature => Hooks.WebHookHeaders.Signature,
+        WebHookVerificationHeader.Id => Hooks.WebHookHeaders.Id,
+        WebHookVerificationHeader.Timestamp => Hooks.WebHookHeaders.Timestamp,
+        WebHookVerificationHeader.Signature => Hooks.WebHookHeaders.Signature,
         _ => "signature",
     };
 }
@@ -72,7 +72,7 @@ public enum WebHookVerificationStatus
 }
 
 /// <summary>Which header a verification failure concerns.</summary>
-public enum WebHookHeader
+public enum WebHookVerificationHeader
 {
     /// <summary>No header (the request is valid).</summary>
     None,

@@ -66,22 +66,22 @@ public sealed class WebHookVerifier
     public WebHookVerificationResult Verify(ReadOnlySpan<char> id, ReadOnlySpan<char> timestamp,
         ReadOnlySpan<char> signature, ReadOnlySpan<byte> body)
     {
-        if (id.IsEmpty) return WebHookVerificationResult.Fail(WebHookVerificationStatus.MissingHeader, WebHookHeader.Id);
-        if (timestamp.IsEmpty) return WebHookVerificationResult.Fail(WebHookVerificationStatus.MissingHeader, WebHookHeader.Timestamp);
-        if (signature.IsEmpty) return WebHookVerificationResult.Fail(WebHookVerificationStatus.MissingHeader, WebHookHeader.Signature);
-        if (!IsWellFormedId(id)) return WebHookVerificationResult.Fail(WebHookVerificationStatus.MalformedHeader, WebHookHeader.Id);
+        if (id.IsEmpty) return WebHookVerificationResult.Fail(WebHookVerificationStatus.MissingHeader, WebHookVerificationHeader.Id);
+        if (timestamp.IsEmpty) return WebHookVerificationResult.Fail(WebHookVerificationStatus.MissingHeader, WebHookVerificationHeader.Timestamp);
+        if (signature.IsEmpty) return WebHookVerificationResult.Fail(WebHookVerificationStatus.MissingHeader, WebHookVerificationHeader.Signature);
+        if (!IsWellFormedId(id)) return WebHookVerificationResult.Fail(WebHookVerificationStatus.MalformedHeader, WebHookVerificationHeader.Id);
         if (!TryParseTimestamp(timestamp, out var seconds))
         {
-            return WebHookVerificationResult.Fail(WebHookVerificationStatus.MalformedHeader, WebHookHeader.Timestamp);
+            return WebHookVerificationResult.Fail(WebHookVerificationStatus.MalformedHeader, WebHookVerificationHeader.Timestamp);
         }
         if (signature.Length > MaxSignatureHeaderLength)
         {
-            return WebHookVerificationResult.Fail(WebHookVerificationStatus.MalformedHeader, WebHookHeader.Signature);
+            return WebHookVerificationResult.Fail(WebHookVerificationStatus.MalformedHeader, WebHookVerificationHeader.Signature);
         }
 
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        if (now - seconds > _toleranceSeconds) return WebHookVerificationResult.Fail(WebHookVerificationStatus.TimestampTooOld, WebHookHeader.Timestamp, seconds);
-        if (seconds - now > _toleranceSeconds) return WebHookVerificationResult.Fail(WebHookVerificationStatus.TimestampTooNew, WebHookHeader.Timestamp, seconds);
+        if (now - seconds > _toleranceSeconds) return WebHookVerificationResult.Fail(WebHookVerificationStatus.TimestampTooOld, WebHookVerificationHeader.Timestamp, seconds);
+        if (seconds - now > _toleranceSeconds) return WebHookVerificationResult.Fail(WebHookVerificationStatus.TimestampTooNew, WebHookVerificationHeader.Timestamp, seconds);
 
         // One HMAC per secret, then constant-time comparisons against every v1 entry.
         Span<byte> expected = stackalloc byte[HashBytes * MaxSecrets];
@@ -99,7 +99,7 @@ public sealed class WebHookVerifier
         CryptographicOperations.ZeroMemory(expected);
         return matched
             ? WebHookVerificationResult.Success(seconds)
-            : WebHookVerificationResult.Fail(WebHookVerificationStatus.NoMatchingSignature, WebHookHeader.Signature, seconds);
+            : WebHookVerificationResult.Fail(WebHookVerificationStatus.NoMatchingSignature, WebHookVerificationHeader.Signature, seconds);
     }
 
     private static bool MatchesAny(ReadOnlySpan<char> header, ReadOnlySpan<byte> expected)

@@ -1,3 +1,5 @@
+using Hooks.Publishing;
+
 namespace Hooks.Storage;
 
 /// <summary>
@@ -31,7 +33,7 @@ public interface IWebHookStore
     /// idempotency key seen before, stores nothing and returns the earlier message. The body is read during the call
     /// only: the caller may reuse its memory once the task completes, so a store keeps a copy (or has written it out).
     /// </summary>
-    ValueTask<WebHookAppendResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default);
+    ValueTask<WebHookPublishResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default);
 
     /// <summary>The message, or <c>null</c>.</summary>
     ValueTask<WebHookMessage?> GetMessageAsync(string id, CancellationToken cancellationToken = default);

@@ -63,12 +63,12 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private readonly Dictionary<string, int> _eventTypeNumbers = new(StringComparer.Ordinal);
     private readonly List<string> _eventTypes = [];
 
-    // Messages by sequence; their ids as bits (ids made by WebHookMessageId) or, for any other id, as text.
+    // Messages by sequence; their ids as bits (ids made by WebHookIds) or, for any other id, as text.
     private readonly InMemoryRecordTable<MessageRecord> _messages = new();
     private readonly Dictionary<UInt128, long> _sequenceByIdBits = [];
     private readonly Dictionary<string, long> _sequenceByIdText = new(StringComparer.Ordinal);
     private readonly Dictionary<long, string> _idTexts = [];
-    private readonly Dictionary<string, WebHookAppendResult> _idempotency = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WebHookPublishResult> _idempotency = new(StringComparer.Ordinal);
     private readonly Dictionary<long, string> _idempotencyKeys = [];
     private long _nextSequence;
 
@@ -255,7 +255,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     }
 
     /// <inheritdoc />
-    public ValueTask<WebHookAppendResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default)
+    public ValueTask<WebHookPublishResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
         lock (_gate)
@@ -265,7 +265,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 return ValueTask.FromResult(earlier with { Duplicate = true });
             }
             var message = draft.Message;
-            var idIsBits = WebHookMessageId.TryParse(message.Id, WebHookMessageId.MessagePrefix, out var bits);
+            var idIsBits = WebHookIds.TryParse(message.Id, WebHookIds.MessagePrefix, out var bits);
             if (idIsBits ? _sequenceByIdBits.ContainsKey(bits) : _sequenceByIdText.ContainsKey(message.Id))
             {
                 throw new InvalidOperationException("A message with this id is already stored.");
@@ -315,7 +315,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     }
                 }
             }
-            var result = new WebHookAppendResult(message.Id, record.DeliveryCount, false);
+            var result = new WebHookPublishResult(message.Id, record.DeliveryCount, false);
             if (draft.IdempotencyKey is { } storedKey)
             {
                 _idempotency[storedKey] = result;
@@ -873,12 +873,12 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private string IdOf(long sequence)
     {
         ref var message = ref _messages.Find(sequence);
-        return message.IdIsText ? _idTexts[sequence] : WebHookMessageId.Format(WebHookMessageId.MessagePrefix, message.IdBits);
+        return message.IdIsText ? _idTexts[sequence] : WebHookIds.Format(WebHookIds.MessagePrefix, message.IdBits);
     }
 
     private long? SequenceOf(string messageId)
     {
-        if (WebHookMessageId.TryParse(messageId, WebHookMessageId.MessagePrefix, out var bits))
+        if (WebHookIds.TryParse(messageId, WebHookIds.MessagePrefix, out var bits))
         {
             return _sequenceByIdBits.TryGetValue(bits, out var sequence) ? sequence : null;
         }

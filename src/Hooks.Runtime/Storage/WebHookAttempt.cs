@@ -72,7 +72,7 @@ public enum WebHookAttemptOutcome
 }
 
 /// <summary>The wire names of <see cref="WebHookAttemptOutcome"/>, as the management API and telemetry show them.</summary>
-public static class WebHookAttemptOutcomeNames
+internal static class WebHookAttemptOutcomeNames
 {
     /// <summary>The snake_case name of an outcome, such as <c>http_error</c>.</summary>
     public static string Of(WebHookAttemptOutcome outcome) => outcome switch

@@ -51,9 +51,3 @@ public sealed record WebHookMessageDraft
     /// </summary>
     public string? SubscriptionId { get; init; }
 }
-
-/// <summary>What <see cref="IWebHookStore.AppendMessageAsync"/> stored.</summary>
-/// <param name="MessageId">The id of the stored message (the earlier one when the idempotency key was seen).</param>
-/// <param name="Deliveries">How many deliveries the message has.</param>
-/// <param name="Duplicate">Whether the idempotency key matched an earlier message and nothing new was stored.</param>
-public readonly record struct WebHookAppendResult(string MessageId, int Deliveries, bool Duplicate);

@@ -126,7 +126,7 @@ internal sealed class EventTypeListResponse
 }
 
 // Duplicate members are refused as the receiver refuses them: which of two values counts is not left to the parser.
-// The encoder (not settable here) is set where the context is made: see WebHookSubscriptionEndpoints.Json.
+// The encoder (not settable here) is set where the context is made: see WebHookSubscriptionsEndpointRouteBuilderExtensions.Json.
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, MaxDepth = 16, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(SubscriptionRequest))]

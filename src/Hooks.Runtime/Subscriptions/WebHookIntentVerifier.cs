@@ -11,6 +11,7 @@ using Hooks.Security;
 using Hooks.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Hooks.Hosting;
 
 namespace Hooks.Subscriptions;
 
@@ -36,7 +37,7 @@ internal sealed class WebHookIntentVerifier(IHttpClientFactory httpClientFactory
         var ping = subscription.Verification == WebHookIntentVerificationMode.Ping;
         var challenge = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         var body = ping ? WritePing(subscription.Id, now) : WriteChallenge(challenge, now);
-        var id = WebHookMessageId.NewMessageId(now);
+        var id = WebHookIds.NewMessageId(now);
         var secrets = subscription.ActiveSecrets(now).ToArray();
         if (secrets.Length == 0)
         {

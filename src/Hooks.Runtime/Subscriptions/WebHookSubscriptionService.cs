@@ -5,6 +5,7 @@ using Hooks.Publishing;
 using Hooks.Security;
 using Hooks.Storage;
 using Microsoft.Extensions.Options;
+using Hooks.Hosting;
 
 namespace Hooks.Subscriptions;
 
@@ -159,7 +160,7 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
         secret ??= WebHookSecret.Generate();
         var subscription = new WebHookSubscription
         {
-            Id = WebHookMessageId.NewSubscriptionId(now),
+            Id = WebHookIds.NewSubscriptionId(now),
             Url = url,
             Secrets = [new WebHookSubscriptionSecret(secret, now, null)],
             EventTypes = [.. input.EventTypes ?? []],
@@ -394,7 +395,7 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
     }
 
     /// <summary>Publishes a <c>webhook.test</c> message to this subscription only.</summary>
-    public async Task<PublishedMessage> SendTestAsync(WebHookSubscription subscription, CancellationToken cancellationToken)
+    public async Task<WebHookPublishResult> SendTestAsync(WebHookSubscription subscription, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var body = Encoding.UTF8.GetBytes(

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Hooks.Infrastructure;
 
 namespace Hooks.Generator.Tests.Infrastructure;
 

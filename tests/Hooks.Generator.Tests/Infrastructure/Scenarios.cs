@@ -76,7 +76,8 @@ internal static class Scenarios
         using System.Buffers;
         using System.Text;
         using Hooks;
-        using Hooks.Receiving;
+        using Hooks.Hosting;
+        using Hooks.Infrastructure;
         using Microsoft.Extensions.DependencyInjection;
 
         namespace Shop;

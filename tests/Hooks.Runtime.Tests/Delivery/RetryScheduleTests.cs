@@ -1,4 +1,5 @@
 using Hooks.Delivery;
+using Hooks.Hosting;
 
 namespace Hooks.Tests.Delivery;
 

@@ -1,3 +1,4 @@
+using Hooks.Infrastructure;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;

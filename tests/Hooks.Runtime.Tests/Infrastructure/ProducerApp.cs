@@ -3,6 +3,7 @@ using Hooks.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Hooks.Hosting;
 
 namespace Hooks.Tests.Infrastructure;
 

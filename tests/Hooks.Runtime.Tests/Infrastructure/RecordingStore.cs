@@ -1,6 +1,8 @@
 using System.Threading.Channels;
 using Hooks.Storage;
 
+using Hooks.Publishing;
+
 namespace Hooks.Tests.Infrastructure;
 
 /// <summary>The in-memory store, reporting each recorded attempt so tests wait on it instead of sleeping.</summary>
@@ -27,7 +29,7 @@ public sealed class RecordingStore : IWebHookStore
     public ValueTask<IReadOnlyList<WebHookSubscription>> ListSubscriptionsAsync(string? afterId, int limit, CancellationToken cancellationToken = default) => _inner.ListSubscriptionsAsync(afterId, limit, cancellationToken);
     public ValueTask<bool> UpdateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default) => _inner.UpdateSubscriptionAsync(subscription, cancellationToken);
     public ValueTask<bool> DeleteSubscriptionAsync(string id, CancellationToken cancellationToken = default) => _inner.DeleteSubscriptionAsync(id, cancellationToken);
-    public ValueTask<WebHookAppendResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default) => _inner.AppendMessageAsync(draft, cancellationToken);
+    public ValueTask<WebHookPublishResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default) => _inner.AppendMessageAsync(draft, cancellationToken);
     public ValueTask<WebHookMessage?> GetMessageAsync(string id, CancellationToken cancellationToken = default) => _inner.GetMessageAsync(id, cancellationToken);
     public ValueTask<IReadOnlyList<WebHookMessage>> ReadFeedAsync(string subscriptionId, long afterSequence, int limit, CancellationToken cancellationToken = default) => _inner.ReadFeedAsync(subscriptionId, afterSequence, limit, cancellationToken);
     public ValueTask<IReadOnlyList<WebHookLease>> LeaseDueAsync(DateTimeOffset now, int limit, TimeSpan leaseDuration, CancellationToken cancellationToken = default) => _inner.LeaseDueAsync(now, limit, leaseDuration, cancellationToken);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
+using Hooks.Hosting;
 
 namespace Hooks.Tests.Infrastructure;
 
@@ -90,7 +91,7 @@ public sealed class TestProducer : IAsyncDisposable
         var now = Time.GetUtcNow();
         var subscription = new WebHookSubscription
         {
-            Id = WebHookMessageId.NewSubscriptionId(now),
+            Id = WebHookIds.NewSubscriptionId(now),
             Url = url,
             Secrets = [new WebHookSubscriptionSecret(secret ?? WebHookSecret.Generate(), now, null)],
             EventTypes = eventTypes,

@@ -13,11 +13,11 @@ public sealed class InMemoryIdempotencyStoreTests
         var store = new InMemoryWebHookIdempotencyStore(_clock);
         var now = _clock.GetUtcNow();
 
-        Assert.Equal(IdempotencyClaim.Claimed, await store.TryClaimAsync("r:a", now.AddMinutes(5), default));
-        Assert.Equal(IdempotencyClaim.InProgress, await store.TryClaimAsync("r:a", now.AddMinutes(5), default));
+        Assert.Equal(WebHookIdempotencyClaim.Claimed, await store.TryClaimAsync("r:a", now.AddMinutes(5), default));
+        Assert.Equal(WebHookIdempotencyClaim.InProgress, await store.TryClaimAsync("r:a", now.AddMinutes(5), default));
         await store.MarkHandledAsync("r:a", now.AddDays(7), default);
-        Assert.Equal(IdempotencyClaim.AlreadyHandled, await store.TryClaimAsync("r:a", now.AddMinutes(5), default));
-        Assert.Equal(IdempotencyClaim.Claimed, await store.TryClaimAsync("r:b", now.AddMinutes(5), default));
+        Assert.Equal(WebHookIdempotencyClaim.AlreadyHandled, await store.TryClaimAsync("r:a", now.AddMinutes(5), default));
+        Assert.Equal(WebHookIdempotencyClaim.Claimed, await store.TryClaimAsync("r:b", now.AddMinutes(5), default));
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class InMemoryIdempotencyStoreTests
         await store.TryClaimAsync("k", lease, default);
         await store.ReleaseAsync("k", default);
 
-        Assert.Equal(IdempotencyClaim.Claimed, await store.TryClaimAsync("k", lease, default));
+        Assert.Equal(WebHookIdempotencyClaim.Claimed, await store.TryClaimAsync("k", lease, default));
     }
 
     [Fact]
@@ -40,11 +40,11 @@ public sealed class InMemoryIdempotencyStoreTests
         await store.TryClaimAsync("k", now.AddMinutes(5), default);
 
         _clock.Advance(TimeSpan.FromMinutes(6));
-        Assert.Equal(IdempotencyClaim.Claimed, await store.TryClaimAsync("k", _clock.GetUtcNow().AddMinutes(5), default));
+        Assert.Equal(WebHookIdempotencyClaim.Claimed, await store.TryClaimAsync("k", _clock.GetUtcNow().AddMinutes(5), default));
         await store.MarkHandledAsync("k", _clock.GetUtcNow().AddDays(7), default);
 
         _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromSeconds(1));
-        Assert.Equal(IdempotencyClaim.Claimed, await store.TryClaimAsync("k", _clock.GetUtcNow().AddMinutes(5), default));
+        Assert.Equal(WebHookIdempotencyClaim.Claimed, await store.TryClaimAsync("k", _clock.GetUtcNow().AddMinutes(5), default));
     }
 
     [Fact]
@@ -59,8 +59,8 @@ public sealed class InMemoryIdempotencyStoreTests
         }
 
         Assert.Equal(100, store.Count);
-        Assert.Equal(IdempotencyClaim.AlreadyHandled, await store.TryClaimAsync("k999", until, default));
-        Assert.Equal(IdempotencyClaim.Claimed, await store.TryClaimAsync("k0", until, default));
+        Assert.Equal(WebHookIdempotencyClaim.AlreadyHandled, await store.TryClaimAsync("k999", until, default));
+        Assert.Equal(WebHookIdempotencyClaim.Claimed, await store.TryClaimAsync("k0", until, default));
     }
 
     [Fact]

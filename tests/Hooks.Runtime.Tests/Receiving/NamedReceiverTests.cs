@@ -1,3 +1,4 @@
+using Hooks.Infrastructure;
 using System.Net;
 using Hooks.Receiving;
 using Hooks.Security;

@@ -1,3 +1,4 @@
+using Hooks.Infrastructure;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -7,6 +8,7 @@ using Hooks.Security;
 using Hooks.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Hooks.Hosting;
 
 namespace Hooks.Tests.Receiving;
 
@@ -293,7 +295,7 @@ public sealed class ReceiverPipelineTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_type_is_400_when_configured()
     {
-        await using var strict = await StartAsync(new HandlerLog(), o => o.UnknownEventType = UnknownEventTypeBehavior.Reject);
+        await using var strict = await StartAsync(new HandlerLog(), o => o.UnknownEventType = WebHookUnknownEventTypeBehavior.Reject);
 
         var response = await strict.Client.SendAsync(SignedRequests.Create(Secret, "/webhooks", SignedRequests.Envelope("user.deleted", "{}")));
 

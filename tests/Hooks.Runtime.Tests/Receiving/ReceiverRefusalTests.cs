@@ -1,3 +1,4 @@
+using Hooks.Infrastructure;
 using System.Net;
 using System.Text.Json;
 using Hooks.Security;

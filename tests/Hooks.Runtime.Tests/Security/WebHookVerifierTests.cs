@@ -17,10 +17,10 @@ public sealed class WebHookVerifierTests
         new(secrets.Length == 0 ? [Secret] : secrets, new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(now)));
 
     [Theory]
-    [InlineData("", "1614265330", Sig, WebHookHeader.Id)]
-    [InlineData(Id, "", Sig, WebHookHeader.Timestamp)]
-    [InlineData(Id, "1614265330", "", WebHookHeader.Signature)]
-    public void Missing_header_is_named(string id, string ts, string sig, WebHookHeader header)
+    [InlineData("", "1614265330", Sig, WebHookVerificationHeader.Id)]
+    [InlineData(Id, "", Sig, WebHookVerificationHeader.Timestamp)]
+    [InlineData(Id, "1614265330", "", WebHookVerificationHeader.Signature)]
+    public void Missing_header_is_named(string id, string ts, string sig, WebHookVerificationHeader header)
     {
         var result = At(Ts).Verify(id, ts, sig, Body);
 
@@ -43,7 +43,7 @@ public sealed class WebHookVerifierTests
         var result = At(Ts).Verify(Id, ts, Sig, Body);
 
         Assert.Equal(WebHookVerificationStatus.MalformedHeader, result.Status);
-        Assert.Equal(WebHookHeader.Timestamp, result.Header);
+        Assert.Equal(WebHookVerificationHeader.Timestamp, result.Header);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class WebHookVerifierTests
         var result = At(Ts).Verify(id, "1614265330", Sig, Body);
 
         Assert.Equal(WebHookVerificationStatus.MalformedHeader, result.Status);
-        Assert.Equal(WebHookHeader.Id, result.Header);
+        Assert.Equal(WebHookVerificationHeader.Id, result.Header);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class WebHookVerifierTests
         var result = At(Ts).Verify(Id, "1614265330", header, Body);
 
         Assert.Equal(WebHookVerificationStatus.MalformedHeader, result.Status);
-        Assert.Equal(WebHookHeader.Signature, result.Header);
+        Assert.Equal(WebHookVerificationHeader.Signature, result.Header);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class InMemoryStoreLayoutTests
         return store;
     }
 
-    private static ValueTask<WebHookAppendResult> Append(InMemoryWebHookStore store, string id, ReadOnlyMemory<byte> body, DateTimeOffset? at = null) =>
+    private static ValueTask<WebHookPublishResult> Append(InMemoryWebHookStore store, string id, ReadOnlyMemory<byte> body, DateTimeOffset? at = null) =>
         store.AppendMessageAsync(new WebHookMessageDraft
         {
             Message = new WebHookMessage { Id = id, EventType = "order.created", Timestamp = at ?? T0, Body = body },
@@ -75,7 +75,7 @@ public sealed class InMemoryStoreLayoutTests
     public async Task A_generated_id_and_its_text_twin_in_other_case_are_different_messages()
     {
         var store = await StoreWith();
-        var id = WebHookMessageId.NewMessageId(T0);
+        var id = WebHookIds.NewMessageId(T0);
         await Append(store, id, "1"u8.ToArray());
         await Append(store, id.ToLowerInvariant(), "2"u8.ToArray());
 
@@ -88,7 +88,7 @@ public sealed class InMemoryStoreLayoutTests
     {
         var store = await StoreWith();
         var buffer = "{\"n\":1}"u8.ToArray();
-        var id = (await Append(store, WebHookMessageId.NewMessageId(T0), buffer)).MessageId;
+        var id = (await Append(store, WebHookIds.NewMessageId(T0), buffer)).MessageId;
         buffer.AsSpan().Fill((byte)'x'); // the caller reuses its buffer once the append completed
 
         Assert.Equal("{\"n\":1}", Encoding.UTF8.GetString((await store.GetMessageAsync(id))!.Body.Span));
@@ -107,7 +107,7 @@ public sealed class InMemoryStoreLayoutTests
             for (var i = 0; i < sizes.Length; i++)
             {
                 var body = Body(sizes[i], round * 100 + i);
-                var id = (await Append(store, WebHookMessageId.NewMessageId(T0), body)).MessageId;
+                var id = (await Append(store, WebHookIds.NewMessageId(T0), body)).MessageId;
                 sent.Add((id, body));
             }
             var leases = await store.LeaseDueAsync(T0, 100, Lease);
@@ -136,7 +136,7 @@ public sealed class InMemoryStoreLayoutTests
         // The first message goes to sub_b only, which never answers; the rest go to sub_a and finish.
         var stuck = (await store.AppendMessageAsync(new WebHookMessageDraft
         {
-            Message = new WebHookMessage { Id = WebHookMessageId.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
+            Message = new WebHookMessage { Id = WebHookIds.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
             SubscriptionId = "sub_b",
         })).MessageId;
         var finished = new List<string>();
@@ -144,7 +144,7 @@ public sealed class InMemoryStoreLayoutTests
         {
             finished.Add((await store.AppendMessageAsync(new WebHookMessageDraft
             {
-                Message = new WebHookMessage { Id = WebHookMessageId.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
+                Message = new WebHookMessage { Id = WebHookIds.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
                 SubscriptionId = "sub_a",
             })).MessageId);
             await Succeed(store, (await store.LeaseDueAsync(T0, 10, Lease)).Where(l => l.Subscription.Id == "sub_a"));
@@ -159,8 +159,8 @@ public sealed class InMemoryStoreLayoutTests
     public async Task An_attempt_is_listed_as_recorded_whether_or_not_it_carried_text()
     {
         var store = await StoreWith();
-        await Append(store, WebHookMessageId.NewMessageId(T0), "{}"u8.ToArray());
-        await Append(store, WebHookMessageId.NewMessageId(T0), "{}"u8.ToArray());
+        await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray());
+        await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray());
         var leases = await store.LeaseDueAsync(T0, 10, Lease);
         await Succeed(store, [leases[0]]);
         await Succeed(store, [leases[1]], responseBody: "thanks");
@@ -183,12 +183,12 @@ public sealed class InMemoryStoreLayoutTests
     {
         var store = await StoreWith();
         // A retry due at T0+1s, then publishes at T0+2s and T0+0.5s (out of order), then one at T0+3s.
-        await Append(store, WebHookMessageId.NewMessageId(T0), "{}"u8.ToArray(), T0);
+        await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray(), T0);
         var first = Assert.Single(await store.LeaseDueAsync(T0, 10, Lease));
         await store.RecordAttemptsAsync([LeaseResults.Of(first, WebHookDeliveryStatus.Pending, T0, T0.AddSeconds(1))]);
-        var at2 = (await Append(store, WebHookMessageId.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(2))).MessageId;
-        var atHalf = (await Append(store, WebHookMessageId.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(0.5))).MessageId;
-        var at3 = (await Append(store, WebHookMessageId.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(3))).MessageId;
+        var at2 = (await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(2))).MessageId;
+        var atHalf = (await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(0.5))).MessageId;
+        var at3 = (await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(3))).MessageId;
 
         Assert.Equal(new DateTimeOffset?(T0.AddSeconds(0.5)), await store.GetNextDueAsync());
         var leased = await store.LeaseDueAsync(T0.AddSeconds(10), 10, Lease);
@@ -208,7 +208,7 @@ public sealed class InMemoryStoreLayoutTests
         {
             for (var i = 0; i < 100; i++)
             {
-                await Append(store, WebHookMessageId.NewMessageId(now), body, now);
+                await Append(store, WebHookIds.NewMessageId(now), body, now);
             }
             var leases = await store.LeaseDueAsync(now, 200, Lease);
             await store.RecordAttemptsAsync([.. leases.Select((lease, i) => i % 10 == 0 && lease.Delivery.Attempts == 0

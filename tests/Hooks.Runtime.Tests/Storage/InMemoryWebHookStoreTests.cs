@@ -22,7 +22,7 @@ public sealed class InMemoryWebHookStoreTests
 
     private static WebHookMessageDraft Draft(string type = "order.created", DateTimeOffset? at = null, string? key = null, string? only = null) => new()
     {
-        Message = new WebHookMessage { Id = WebHookMessageId.NewMessageId(at ?? T0), EventType = type, Timestamp = at ?? T0, Body = "{}"u8.ToArray() },
+        Message = new WebHookMessage { Id = WebHookIds.NewMessageId(at ?? T0), EventType = type, Timestamp = at ?? T0, Body = "{}"u8.ToArray() },
         IdempotencyKey = key,
         SubscriptionId = only,
     };
@@ -259,7 +259,7 @@ public sealed class InMemoryWebHookStoreRetentionTests
         });
         async Task<string> Append(string key) => (await store.AppendMessageAsync(new WebHookMessageDraft
         {
-            Message = new WebHookMessage { Id = WebHookMessageId.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
+            Message = new WebHookMessage { Id = WebHookIds.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
             IdempotencyKey = key,
         })).MessageId;
 
@@ -282,7 +282,7 @@ public sealed class InMemoryWebHookStoreRetentionTests
         Assert.Equal([third, fourth], (await store.ReadFeedAsync("sub_a", 0, 10)).Select(m => m.Id));
         Assert.False((await store.AppendMessageAsync(new WebHookMessageDraft
         {
-            Message = new WebHookMessage { Id = WebHookMessageId.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
+            Message = new WebHookMessage { Id = WebHookIds.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
             IdempotencyKey = "k1",
         })).Duplicate); // the forgotten message's key is forgotten too
     }

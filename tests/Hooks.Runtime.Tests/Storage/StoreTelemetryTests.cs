@@ -25,7 +25,7 @@ public sealed class StoreTelemetryTests
     {
         Message = new WebHookMessage
         {
-            Id = WebHookMessageId.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray(),
+            Id = WebHookIds.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray(),
             TraceParent = traceParent,
         },
     };

@@ -9,12 +9,12 @@ public sealed class MessageIdTests
     public void Ids_sort_in_time_order_and_are_unique()
     {
         var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var ids = Enumerable.Range(0, 1000).Select(i => WebHookMessageId.NewMessageId(t0.AddMilliseconds(i))).ToList();
+        var ids = Enumerable.Range(0, 1000).Select(i => WebHookIds.NewMessageId(t0.AddMilliseconds(i))).ToList();
 
         Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
         Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
         Assert.All(ids, id => Assert.Matches("^msg_[0-9A-HJKMNP-TV-Z]{26}$", id));
-        var sameMs = Enumerable.Range(0, 1000).Select(_ => WebHookMessageId.NewMessageId(t0)).ToHashSet(StringComparer.Ordinal);
+        var sameMs = Enumerable.Range(0, 1000).Select(_ => WebHookIds.NewMessageId(t0)).ToHashSet(StringComparer.Ordinal);
         Assert.Equal(1000, sameMs.Count);
     }
 
@@ -31,14 +31,14 @@ public sealed class MessageIdTests
         }));
         foreach (var value in values)
         {
-            var id = WebHookMessageId.Format("msg_", value);
+            var id = WebHookIds.Format("msg_", value);
             Assert.Equal("msg_" + PlainBase32(value), id);
-            Assert.True(WebHookMessageId.TryParse(id, "msg_", out var parsed));
+            Assert.True(WebHookIds.TryParse(id, "msg_", out var parsed));
             Assert.Equal(value, parsed);
         }
-        var made = WebHookMessageId.NewMessageId(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        Assert.True(WebHookMessageId.TryParse(made, "msg_", out var bits));
-        Assert.Equal(made, WebHookMessageId.Format("msg_", bits));
+        var made = WebHookIds.NewMessageId(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        Assert.True(WebHookIds.TryParse(made, "msg_", out var bits));
+        Assert.Equal(made, WebHookIds.Format("msg_", bits));
         Assert.Equal((ulong)new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), (ulong)(bits >> 80));
     }
 
@@ -51,7 +51,7 @@ public sealed class MessageIdTests
     [InlineData("msg_0000000000000000000000000a")]     // lower case
     [InlineData("sub_00000000000000000000000000")]     // another prefix
     public void Only_ids_that_format_back_exactly_parse(string id) =>
-        Assert.False(WebHookMessageId.TryParse(id, "msg_", out _));
+        Assert.False(WebHookIds.TryParse(id, "msg_", out _));
 
     private static string PlainBase32(UInt128 value)
     {

@@ -14,13 +14,16 @@ using Microsoft.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Hooks;
+using Hooks;
+using Hooks.Hosting;
+
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Maps the subscription management API.</summary>
-public static class WebHookSubscriptionEndpoints
+public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
 {
     /// <summary>The most bytes of a management request body.</summary>
-    public const int MaxRequestBytes = 64 * 1024;
+    internal const int MaxRequestBytes = 64 * 1024;
 
     private const int MaxPageSize = 200;
 

@@ -3,10 +3,13 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Hooks.Receiving;
 
-namespace Hooks;
+using Hooks;
+using Hooks.Hosting;
+
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds webhook receivers (the consumer side) to Hooks.</summary>
-public static class WebHookReceiverRegistration
+public static class WebHooksReceiverBuilderExtensions
 {
     /// <summary>The name of the receiver configured without a name, and mapped without one.</summary>
     public const string DefaultReceiverName = "default";
@@ -40,6 +43,3 @@ public static class WebHookReceiverRegistration
         return builder;
     }
 }
-
-/// <summary>Records that a receiver of this name was added, so mapping an unknown name fails clearly.</summary>
-internal sealed record WebHookReceiverName(string Name);

@@ -1,6 +1,6 @@
 using Hooks.Security;
 
-namespace Hooks.Receiving;
+namespace Hooks.Hosting;
 
 /// <summary>How one named receiver verifies and accepts webhook requests.</summary>
 public sealed class WebHookReceiverOptions
@@ -24,7 +24,7 @@ public sealed class WebHookReceiverOptions
     /// What to answer for an event type no handler knows. Default 200 (and a log line): producers add event types
     /// over time and a consumer should not make them retry for events it does not care about.
     /// </summary>
-    public UnknownEventTypeBehavior UnknownEventType { get; set; } = UnknownEventTypeBehavior.Acknowledge;
+    public WebHookUnknownEventTypeBehavior UnknownEventType { get; set; } = WebHookUnknownEventTypeBehavior.Acknowledge;
 
     /// <summary>
     /// How long a handled message id is remembered for deduplication. Default 7 days: longer than the Standard
@@ -43,7 +43,7 @@ public sealed class WebHookReceiverOptions
 }
 
 /// <summary>What a receiver answers for an event type no handler knows.</summary>
-public enum UnknownEventTypeBehavior
+public enum WebHookUnknownEventTypeBehavior
 {
     /// <summary>200 and a log line.</summary>
     Acknowledge,

@@ -4,7 +4,7 @@ namespace Hooks.Publishing;
 /// Time-sortable unique ids: a 48-bit millisecond Unix timestamp followed by 80 random bits, as 26 Crockford base32
 /// chars, so ordinal order of ids is creation order to the millisecond.
 /// </summary>
-public static class WebHookMessageId
+internal static class WebHookIds
 {
     /// <summary>The prefix of message ids.</summary>
     public const string MessagePrefix = "msg_";

@@ -1,12 +1,14 @@
+using System.ComponentModel;
 using Hooks.Receiving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Hooks;
+namespace Hooks.Infrastructure;
 
-/// <summary>Maps webhook receiver endpoints. Generated <c>MapWebHooks()</c> methods call this.</summary>
+/// <summary>Maps webhook receiver endpoints. Only generated <c>MapWebHooks()</c> methods call this.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class WebHookReceiverEndpointRouteBuilderExtensions
 {
     /// <summary>
@@ -29,7 +31,7 @@ public static class WebHookReceiverEndpointRouteBuilderExtensions
 
         var receivers = endpoints.ServiceProvider.GetService<WebHookReceivers>() ?? throw new InvalidOperationException(
             "No webhook receiver is configured. Add one with services.AddWebHooks().AddReceiver(o => o.Secrets.Add(\"whsec_…\")).");
-        var receiver = receivers.Get(receiverName ?? WebHookReceiverRegistration.DefaultReceiverName);
+        var receiver = receivers.Get(receiverName ?? WebHooksReceiverBuilderExtensions.DefaultReceiverName);
 
         return endpoints.MapPost(pattern, (HttpContext context, CancellationToken _) => receiver.HandleAsync(context, dispatcher))
             .WithDisplayName($"Webhook receiver '{receiver.Name}'")

@@ -1,9 +1,13 @@
-namespace Hooks.Receiving;
+using System.ComponentModel;
+
+namespace Hooks.Infrastructure;
 
 /// <summary>
 /// Routes a verified message to its typed handler. The Hooks source generator implements this with a switch over
-/// the event types the assembly's <see cref="IWebHookHandler{TEvent}"/> implementations handle.
+/// the event types the assembly's <see cref="IWebHookHandler{TEvent}"/> implementations handle; only generated code
+/// implements it.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IWebHookDispatcher
 {
     /// <summary>The event type names this dispatcher routes.</summary>
@@ -24,6 +28,7 @@ public interface IWebHookDispatcher
 }
 
 /// <summary>What a dispatcher did with a message.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public enum WebHookDispatchResult
 {
     /// <summary>A handler ran to completion.</summary>
