@@ -15,6 +15,7 @@ public interface IWebHookPublisher
     /// <param name="message">The event.</param>
     /// <param name="cancellationToken">Cancels the store write.</param>
     /// <returns>The message id and the number of deliveries created.</returns>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Only the trailing CancellationToken is optional, as in the BCL.")]
     ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, CancellationToken cancellationToken = default)
         where TEvent : IWebHookEvent<TEvent>;
 
@@ -26,6 +27,7 @@ public interface IWebHookPublisher
     /// <param name="message">The event.</param>
     /// <param name="idempotencyKey">1 to 256 chars identifying this publish, or <c>null</c> for none.</param>
     /// <param name="cancellationToken">Cancels the store write.</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Only the trailing CancellationToken is optional, as in the BCL.")]
     ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, string? idempotencyKey, CancellationToken cancellationToken = default)
         where TEvent : IWebHookEvent<TEvent>;
 }

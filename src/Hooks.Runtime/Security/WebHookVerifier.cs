@@ -30,6 +30,7 @@ public sealed class WebHookVerifier
     /// <param name="secrets">The secrets any of which may have signed (rotation); 1 to 16.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <c>null</c>.</param>
     /// <param name="tolerance">How far the timestamp may be from now, each way; five minutes when <c>null</c>.</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter (one secret or several); the optional ones are the same.")]
     public WebHookVerifier(IEnumerable<WebHookSecret> secrets, TimeProvider? timeProvider = null, TimeSpan? tolerance = null)
     {
         ArgumentNullException.ThrowIfNull(secrets);
@@ -50,6 +51,7 @@ public sealed class WebHookVerifier
     }
 
     /// <summary>Creates a verifier for one secret.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their first parameter (one secret or several); the optional ones are the same.")]
     public WebHookVerifier(WebHookSecret secret, TimeProvider? timeProvider = null, TimeSpan? tolerance = null)
         : this([secret], timeProvider, tolerance)
     {
