@@ -102,14 +102,14 @@ public sealed class BehaviourTests
     public void Refusal_names_the_member_that_is_missing_duplicated_or_of_the_wrong_kind(string data, string detail)
     {
         var message = Call<string?>("Refusal", "order.created", data);
-        Assert.Equal("The data of a 'order.created' event does not fit Shop.OrderCreated" + detail, message);
+        Assert.Equal("The data of the 'order.created' event does not fit Shop.OrderCreated" + detail, message);
     }
 
     [Fact]
     public void Refusal_for_a_missing_struct_member_names_it()
     {
         var message = Call<string?>("Refusal", "stock.low", """{"left":1}""");
-        Assert.Equal("The data of a 'stock.low' event has no value for the non-nullable member 'StockLow.sku'.", message);
+        Assert.Equal("The data of the 'stock.low' event has no value for the non-nullable member 'StockLow.sku'.", message);
     }
 
     [Fact]

@@ -106,7 +106,7 @@ public sealed class ReceiverTests
         var body = await response.Content.ReadAsStringAsync();
         var problem = JsonDocument.Parse(body).RootElement;
         Assert.Equal(
-            "The data of a 'payment-intent.succeeded' event does not fit Stripe.PaymentIntentSucceeded: " + detail + ".",
+            "The data of the 'payment-intent.succeeded' event does not fit Stripe.PaymentIntentSucceeded: " + detail + ".",
             problem.GetProperty("detail").GetString());
         Assert.DoesNotContain("s3cr3t-value", body, StringComparison.Ordinal);
     }

@@ -60,12 +60,12 @@ internal static class EventEmitter
             w.OpenBlock("catch (global::System.Text.Json.JsonException exception)");
             w.WriteLine("// The message names the member and its path only, never a payload value.");
             w.WriteLine($"throw new global::Hooks.WebHookPayloadException(");
-            w.WriteLine($"    \"The data of a '{e.EventType}' event does not fit {Display(self)}\" + global::{e.GeneratedNamespace}.WebHookStrictJson.Describe(exception.Path, utf8Data, {JsonHolder(e)}.TypeInfo), exception);");
+            w.WriteLine($"    \"The data of the '{e.EventType}' event does not fit {Display(self)}\" + global::{e.GeneratedNamespace}.WebHookStrictJson.Describe(exception.Path, utf8Data, {JsonHolder(e)}.TypeInfo), exception);");
             w.CloseBlock();
             if (!e.IsValueType)
             {
                 w.OpenBlock("if (value is null)");
-                w.WriteLine($"throw new global::Hooks.WebHookPayloadException(\"The data of a '{e.EventType}' event is null.\");");
+                w.WriteLine($"throw new global::Hooks.WebHookPayloadException(\"The data of the '{e.EventType}' event is null.\");");
                 w.CloseBlock();
             }
             w.WriteLine("return value;");

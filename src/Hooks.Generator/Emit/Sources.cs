@@ -283,7 +283,7 @@ internal static class Sources
                         if (member.Get!(value) is null)
                         {
                             throw new global::Hooks.WebHookPayloadException(
-                                "The data of a '" + eventType + "' event has no value for the non-nullable member '" + typeName + "." + member.Name + "'.");
+                                "The data of the '" + eventType + "' event has no value for the non-nullable member '" + typeName + "." + member.Name + "'.");
                         }
                     }
                 };
