@@ -30,6 +30,8 @@ public static class WebHooksServiceCollectionExtensions
         services.TryAddSingleton<WebHookEventCatalog>();
         // Every OpenAPI document the app adds (AddOpenApi) lists the event catalog under webhooks; inert without one.
         services.ConfigureAll<OpenApiOptions>(o => o.AddDocumentTransformer(new WebHookCatalogDocumentTransformer()));
+        // The Problem Details our endpoints declare, for that document under Native AOT; last, so the app's own win.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(WebHookProblemJsonContext.Default));
         WebHookRegistry.Apply(builder);
         return builder;
     }

@@ -73,9 +73,9 @@ public sealed partial class PackageTests(PackagedApp app, ITestOutputHelper outp
     private Task AssertAnswersSignedPost(ProcessStartInfo start) =>
         AssertAnswersSignedPost(start,
             """{"type":"order.created","timestamp":"2026-01-02T03:04:05Z","data":{"orderId":"o-42","total":12.5}}""",
-            "HANDLED order.created o-42 12.5");
+            "HANDLED order.created o-42 12.5", servesOpenApi: true);
 
-    private async Task AssertAnswersSignedPost(ProcessStartInfo start, string json, string handled, string? firstLine = null)
+    private async Task AssertAnswersSignedPost(ProcessStartInfo start, string json, string handled, string? firstLine = null, bool servesOpenApi = false)
     {
         var secret = WebHookSecret.Generate();
         start.Environment["HOOKS_SECRET"] = secret.Reveal();
@@ -117,6 +117,24 @@ public sealed partial class PackageTests(PackagedApp app, ITestOutputHelper outp
             unsigned.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
             using var refused = await client.SendAsync(unsigned);
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+
+            if (servesOpenApi)
+            {
+                // AddOpenApi() picks up the event catalog: its webhooks section carries the event's schema (also under AOT).
+                var document = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(new Uri(address, "/openapi/v1.json")))!;
+                var envelope = document["webhooks"]!["order.created"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
+                Assert.NotNull(envelope["properties"]!["data"]!["properties"]!["orderId"]);
+                Assert.NotNull(document["paths"]!["/api/webhooks/subscriptions"]!["post"]);
+
+                // The management API answers and refuses with its own metadata (no reflection under AOT either).
+                var types = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(new Uri(address, "/api/webhooks/event-types")))!;
+                Assert.Equal("order.created", (string?)types["data"]![0]!["type"]);
+                using var invalid = await client.PostAsync(new Uri(address, "/api/webhooks/subscriptions"),
+                    new StringContent("""{"url":"ftp://example.com/x"}""", Encoding.UTF8, "application/json"));
+                Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+                Assert.Equal("application/problem+json", invalid.Content.Headers.ContentType?.MediaType);
+                Assert.NotNull(System.Text.Json.Nodes.JsonNode.Parse(await invalid.Content.ReadAsStringAsync())!["errors"]!["url"]);
+            }
         }
         finally
         {

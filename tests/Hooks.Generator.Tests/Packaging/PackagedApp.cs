@@ -95,10 +95,15 @@ public sealed class PackagedApp : IAsyncLifetime
 
             var builder = WebApplication.CreateSlimBuilder(args);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Services.AddWebHooks().AddReceiver(o => o.Secrets.Add(Environment.GetEnvironmentVariable("HOOKS_SECRET")!));
+            builder.Services.AddWebHooks()
+                .AddReceiver(o => o.Secrets.Add(Environment.GetEnvironmentVariable("HOOKS_SECRET")!))
+                .AddProducer();
+            builder.Services.AddOpenApi();
             var app = builder.Build();
             app.Urls.Add("http://127.0.0.1:0");
             app.MapWebHooks();
+            app.MapWebHookSubscriptions("/api/webhooks");
+            app.MapOpenApi();
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             Console.WriteLine($"LISTENING {address}");
