@@ -19,7 +19,7 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
     WebHookAddressGuard guard)
 {
     public const int MaxEventTypes = 64;
-    public const int MaxEventTypeLength = 128;
+    public const int MaxEventTypeLength = 256; // as long as an event type name may be ([WebHookEvent])
     public const int MaxDescriptionLength = 1024;
     public const int MaxMetadataEntries = 32;
     public const int MaxMetadataKeyLength = 64;
