@@ -1,10 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
-using System.Threading.Channels;
 using Hooks.Security;
 
 namespace Hooks.Generator.Tests.Packaging;
@@ -23,13 +20,15 @@ public sealed partial class PackageTests
         var start = DotNet.StartInfo("dotnet", directory, Path.Combine("out", "ReadmeApp.dll"));
         start.Environment["Hooks__Secret"] = secret.Reveal();
 
-        await RunReadmeApp(start, async (address, lines) =>
+        await RunReadmeApp(start, async (address, process) =>
         {
             // camelCase, as a JavaScript sender writes it.
             var body = Encoding.UTF8.GetBytes("""{"type":"order.created","timestamp":"2026-01-02T03:04:05Z","data":{"orderId":"ord_7","total":12.5}}""");
-            using var response = await SendSigned(address, "/webhooks", secret, body);
+            using var request = SignedPost(new Uri(address, "/webhooks"), secret, body);
+            using var client = new HttpClient { Timeout = Timeout };
+            using var response = await client.SendAsync(request);
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-            await WaitForText(lines, "Order ord_7 placed, total 12.5");
+            await process.WaitForLineAsync(l => l.Contains("Order ord_7 placed, total 12.5", StringComparison.Ordinal));
         });
     }
 
@@ -106,57 +105,12 @@ public sealed partial class PackageTests
         return match.Groups[1].Value;
     }
 
-    private async Task RunReadmeApp(ProcessStartInfo start, Func<Uri, Channel<string>, Task> exercise)
+    private async Task RunReadmeApp(ProcessStartInfo start, Func<Uri, AppProcess, Task> exercise)
     {
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        var lines = Channel.CreateUnbounded<string>();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lines.Writer.TryWrite(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lines.Writer.TryWrite("stderr: " + e.Data); } };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            var listening = await WaitForText(lines, "Now listening on: ");
-            var address = new Uri(listening[(listening.IndexOf("http", StringComparison.Ordinal))..].Trim());
-            await exercise(address, lines);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            await process.WaitForExitAsync();
-        }
-    }
-
-    private static async Task<HttpResponseMessage> SendSigned(Uri address, string path, WebHookSecret secret, byte[] body)
-    {
-        var id = "msg_" + Guid.NewGuid().ToString("N");
-        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, path)) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add(WebHookHeaders.Id, id);
-        request.Headers.Add(WebHookHeaders.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add(WebHookHeaders.Signature, WebHookSigner.Sign(secret, id, timestamp, body));
-        using var client = new HttpClient { Timeout = Timeout };
-        return await client.SendAsync(request);
-    }
-
-    private async Task<string> WaitForText(Channel<string> lines, string text)
-    {
-        using var cancellation = new CancellationTokenSource(Timeout);
-        while (true)
-        {
-            var line = await lines.Reader.ReadAsync(cancellation.Token);
-            output.WriteLine(line);
-            if (line.Contains(text, StringComparison.Ordinal))
-            {
-                return line;
-            }
-        }
+        await using var process = AppProcess.Start(start, output, Timeout);
+        var listening = await process.WaitForLineAsync(l => l.Contains("Now listening on: ", StringComparison.Ordinal));
+        await exercise(new Uri(listening[listening.IndexOf("http", StringComparison.Ordinal)..].Trim()), process);
     }
 
     private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
-using System.Threading.Channels;
 using Hooks.Security;
 using Xunit.Abstractions;
 
@@ -79,85 +78,58 @@ public sealed partial class PackageTests(PackagedApp app, ITestOutputHelper outp
     {
         var secret = WebHookSecret.Generate();
         start.Environment["HOOKS_SECRET"] = secret.Reveal();
-        var lines = Channel.CreateUnbounded<string>();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lines.Writer.TryWrite(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lines.Writer.TryWrite("stderr: " + e.Data); } };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
+        await using var process = AppProcess.Start(start, output, Timeout);
+        if (firstLine is not null)
         {
-            if (firstLine is not null)
-            {
-                Assert.Equal(firstLine, await WaitForLine(lines, firstLine.Split(' ')[0] + " "));
-            }
-            var listening = await WaitForLine(lines, "LISTENING ");
-            var address = new Uri(listening["LISTENING ".Length..].Trim());
-
-            var body = Encoding.UTF8.GetBytes(json);
-            var id = "msg_" + Guid.NewGuid().ToString("N");
-            var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/webhooks"))
-            {
-                Content = new ByteArrayContent(body),
-            };
-            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            request.Headers.Add(WebHookHeaders.Id, id);
-            request.Headers.Add(WebHookHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            request.Headers.Add(WebHookHeaders.Signature, WebHookSigner.Sign(secret, id, timestamp, body));
-            using var client = new HttpClient { Timeout = Timeout };
-            using var response = await client.SendAsync(request);
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-
-            Assert.Equal(handled, await WaitForLine(lines, "HANDLED "));
-
-            // An unsigned copy is refused: the endpoint the generated MapWebHooks maps verifies.
-            using var unsigned = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/webhooks")) { Content = new ByteArrayContent(body) };
-            unsigned.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            using var refused = await client.SendAsync(unsigned);
-            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-
-            if (servesOpenApi)
-            {
-                // AddOpenApi() picks up the event catalog: its webhooks section carries the event's schema (also under AOT).
-                var document = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(new Uri(address, "/openapi/v1.json")))!;
-                var envelope = document["webhooks"]!["order.created"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
-                Assert.NotNull(envelope["properties"]!["data"]!["properties"]!["orderId"]);
-                Assert.NotNull(document["paths"]!["/api/webhooks/subscriptions"]!["post"]);
-
-                // The management API answers and refuses with its own metadata (no reflection under AOT either).
-                var types = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(new Uri(address, "/api/webhooks/event-types")))!;
-                Assert.Equal("order.created", (string?)types["data"]![0]!["type"]);
-                using var invalid = await client.PostAsync(new Uri(address, "/api/webhooks/subscriptions"),
-                    new StringContent("""{"url":"ftp://example.com/x"}""", Encoding.UTF8, "application/json"));
-                Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
-                Assert.Equal("application/problem+json", invalid.Content.Headers.ContentType?.MediaType);
-                Assert.NotNull(System.Text.Json.Nodes.JsonNode.Parse(await invalid.Content.ReadAsStringAsync())!["errors"]!["url"]);
-            }
+            Assert.Equal(firstLine, await process.WaitForLineAsync(l => l.StartsWith(firstLine.Split(' ')[0] + " ", StringComparison.Ordinal)));
         }
-        finally
+        var listening = await process.WaitForLineAsync(l => l.StartsWith("LISTENING ", StringComparison.Ordinal));
+        var address = new Uri(listening["LISTENING ".Length..].Trim());
+
+        var body = Encoding.UTF8.GetBytes(json);
+        using var request = SignedPost(new Uri(address, "/webhooks"), secret, body);
+        using var client = new HttpClient { Timeout = Timeout };
+        using var response = await client.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+
+        Assert.Equal(handled, await process.WaitForLineAsync(l => l.StartsWith("HANDLED ", StringComparison.Ordinal)));
+
+        // An unsigned copy is refused: the endpoint the generated MapWebHooks maps verifies.
+        using var unsigned = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/webhooks")) { Content = new ByteArrayContent(body) };
+        unsigned.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var refused = await client.SendAsync(unsigned);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+
+        if (servesOpenApi)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            await process.WaitForExitAsync();
+            // AddOpenApi() picks up the event catalog: its webhooks section carries the event's schema (also under AOT).
+            var document = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(new Uri(address, "/openapi/v1.json")))!;
+            var envelope = document["webhooks"]!["order.created"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
+            Assert.NotNull(envelope["properties"]!["data"]!["properties"]!["orderId"]);
+            Assert.NotNull(document["paths"]!["/api/webhooks/subscriptions"]!["post"]);
+
+            // The management API answers and refuses with its own metadata (no reflection under AOT either).
+            var types = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(new Uri(address, "/api/webhooks/event-types")))!;
+            Assert.Equal("order.created", (string?)types["data"]![0]!["type"]);
+            using var invalid = await client.PostAsync(new Uri(address, "/api/webhooks/subscriptions"),
+                new StringContent("""{"url":"ftp://example.com/x"}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+            Assert.Equal("application/problem+json", invalid.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(System.Text.Json.Nodes.JsonNode.Parse(await invalid.Content.ReadAsStringAsync())!["errors"]!["url"]);
         }
     }
 
-    private async Task<string> WaitForLine(Channel<string> lines, string prefix)
+    /// <summary>A POST signed as Standard Webhooks senders sign it, with a fresh id and the current time.</summary>
+    private static HttpRequestMessage SignedPost(Uri url, WebHookSecret secret, byte[] body)
     {
-        using var cancellation = new CancellationTokenSource(Timeout);
-        while (true)
-        {
-            var line = await lines.Reader.ReadAsync(cancellation.Token);
-            output.WriteLine(line);
-            if (line.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                return line;
-            }
-        }
+        var id = "msg_" + Guid.NewGuid().ToString("N");
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add(WebHookHeaders.Id, id);
+        request.Headers.Add(WebHookHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add(WebHookHeaders.Signature, WebHookSigner.Sign(secret, id, timestamp, body));
+        return request;
     }
 
     [GeneratedRegex(@"warning IL[23]\d{3}")]
