@@ -74,22 +74,9 @@ public sealed partial class PackageTests
         {
             return directory;
         }
-        Directory.CreateDirectory(directory);
-        File.Copy(Path.Combine(app.AppDirectory, "nuget.config"), Path.Combine(directory, "nuget.config"), overwrite: true);
-        File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />");
+        PackagedApp.WriteIsolation(directory, app.FeedDirectory);
         // What `dotnet new web` writes, plus the package reference `dotnet add package` adds.
-        File.WriteAllText(Path.Combine(directory, "ReadmeApp.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk.Web">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="Hooks.Runtime" Version="{app.Version}" />
-              </ItemGroup>
-            </Project>
-            """);
+        PackagedApp.WriteProject(directory, "ReadmeApp", "Microsoft.NET.Sdk.Web", "", $"""    <PackageReference Include="Hooks.Runtime" Version="{app.Version}" />""");
         File.WriteAllText(Path.Combine(directory, "Program.cs"), ReadmeSnippet(name));
         var build = await DotNet.RunAsync(directory, TimeSpan.FromMinutes(10), "build", "-c", "Release", "-o", "out",
             "-nodeReuse:false", "--disable-build-servers");

@@ -53,7 +53,7 @@ public sealed class PackagedApp : IAsyncLifetime
         WriteContracts();
     }
 
-    private static void WriteIsolation(string directory, string feed)
+    internal static void WriteIsolation(string directory, string feed)
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
@@ -70,23 +70,33 @@ public sealed class PackagedApp : IAsyncLifetime
         File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />");
     }
 
-    private void WriteApp()
-    {
-        File.WriteAllText(Path.Combine(AppDirectory, "PackagedConsumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk.Web">
+    /// <summary>
+    /// Writes a project as <c>dotnet new</c> would (net10.0, nullable, implicit usings), outside the solution, in a folder
+    /// <see cref="WriteIsolation"/> prepared; <paramref name="extra"/> goes into its property group, <paramref name="items"/>
+    /// into its item group.
+    /// </summary>
+    internal static void WriteProject(string directory, string name, string sdk, string extra, string items) =>
+        File.WriteAllText(Path.Combine(directory, name + ".csproj"), $"""
+            <Project Sdk="{sdk}">
               <PropertyGroup>
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
-                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                <InvariantGlobalization>true</InvariantGlobalization>
-                <CppCompilerAndLinker>clang-14</CppCompilerAndLinker>
+            {extra}
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Hooks.Runtime" Version="{Version}" />
+            {items}
               </ItemGroup>
             </Project>
             """);
+
+    private void WriteApp()
+    {
+        WriteProject(AppDirectory, "PackagedConsumer", "Microsoft.NET.Sdk.Web", """
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <InvariantGlobalization>true</InvariantGlobalization>
+                <CppCompilerAndLinker>clang-14</CppCompilerAndLinker>
+            """, $"""    <PackageReference Include="Hooks.Runtime" Version="{Version}" />""");
         File.WriteAllText(Path.Combine(AppDirectory, "Program.cs"), """
             using System.Text.Json.Serialization;
             using Hooks;
@@ -129,19 +139,8 @@ public sealed class PackagedApp : IAsyncLifetime
 
     private void WriteContracts()
     {
-        File.WriteAllText(Path.Combine(ContractsDirectory, "Contracts.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="Hooks.Abstractions" Version="{Version}" />
-              </ItemGroup>
-            </Project>
-            """);
+        WriteProject(ContractsDirectory, "Contracts", "Microsoft.NET.Sdk", "    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>",
+            $"""    <PackageReference Include="Hooks.Abstractions" Version="{Version}" />""");
         File.WriteAllText(Path.Combine(ContractsDirectory, "Events.cs"), """
             using System.Text.Json;
             using System.Text.Json.Serialization;
@@ -157,20 +156,12 @@ public sealed class PackagedApp : IAsyncLifetime
             internal partial class ContractsJson : JsonSerializerContext;
             """);
 
-        File.WriteAllText(Path.Combine(ContractsConsumerDirectory, "ContractsConsumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk.Web">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
+        WriteProject(ContractsConsumerDirectory, "ContractsConsumer", "Microsoft.NET.Sdk.Web", """
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
                 <InvariantGlobalization>true</InvariantGlobalization>
-              </PropertyGroup>
-              <ItemGroup>
+            """, $"""
                 <PackageReference Include="Hooks.Runtime" Version="{Version}" />
                 <ProjectReference Include="../contracts/Contracts.csproj" />
-              </ItemGroup>
-            </Project>
             """);
         File.WriteAllText(Path.Combine(ContractsConsumerDirectory, "Program.cs"), """
             using Contracts;
