@@ -12,6 +12,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Hooks;
+using Hooks.Hosting;
 using Hooks.LoadHarness;
 using Hooks.Publishing;
 using Hooks.Security;
@@ -19,7 +20,6 @@ using Hooks.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Hooks.Hosting;
 
 var messages = Arg("--messages", 20_000);
 var concurrency = Arg("--concurrency", 64);

@@ -4,12 +4,12 @@ using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Hooks.Diagnostics;
+using Hooks.Hosting;
 using Hooks.Security;
 using Hooks.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Hooks.Hosting;
 
 namespace Hooks.Delivery;
 

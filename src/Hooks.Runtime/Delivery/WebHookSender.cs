@@ -5,10 +5,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Hooks.Hosting;
 using Hooks.Security;
 using Hooks.Storage;
 using Microsoft.Extensions.Options;
-using Hooks.Hosting;
 
 namespace Hooks.Delivery;
 

@@ -1,7 +1,7 @@
+using Hooks.Receiving;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Hooks.Receiving;
 
 using Hooks;
 using Hooks.Hosting;

@@ -1,6 +1,6 @@
 using System.ComponentModel;
-using Microsoft.Extensions.DependencyInjection;
 using Hooks.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hooks.Infrastructure;
 

@@ -1,13 +1,13 @@
 using System.Buffers;
 using System.Diagnostics;
 using Hooks.Diagnostics;
+using Hooks.Hosting;
+using Hooks.Infrastructure;
 using Hooks.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
-using Hooks.Hosting;
-using Hooks.Infrastructure;
 
 namespace Hooks.Receiving;
 

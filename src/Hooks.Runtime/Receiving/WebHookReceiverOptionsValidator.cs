@@ -1,6 +1,6 @@
+using Hooks.Hosting;
 using Hooks.Security;
 using Microsoft.Extensions.Options;
-using Hooks.Hosting;
 
 namespace Hooks.Receiving;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using Hooks.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Hooks.Hosting;
 
 namespace Hooks.Receiving;
 

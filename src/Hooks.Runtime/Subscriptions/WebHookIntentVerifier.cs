@@ -6,12 +6,12 @@ using System.Text;
 using System.Text.Json;
 using Hooks.Delivery;
 using Hooks.Diagnostics;
+using Hooks.Hosting;
 using Hooks.Publishing;
 using Hooks.Security;
 using Hooks.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Hooks.Hosting;
 
 namespace Hooks.Subscriptions;
 

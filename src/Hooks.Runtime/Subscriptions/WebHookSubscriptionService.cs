@@ -1,11 +1,11 @@
 using System.Net;
 using System.Text;
 using Hooks.Delivery;
+using Hooks.Hosting;
 using Hooks.Publishing;
 using Hooks.Security;
 using Hooks.Storage;
 using Microsoft.Extensions.Options;
-using Hooks.Hosting;
 
 namespace Hooks.Subscriptions;
 

@@ -1,10 +1,10 @@
 using System.Collections.Immutable;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Hooks.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Hooks.Infrastructure;
 
 namespace Hooks.Generator.Tests.Infrastructure;
 

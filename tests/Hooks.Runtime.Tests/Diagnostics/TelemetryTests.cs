@@ -1,7 +1,7 @@
-using Hooks.Infrastructure;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Hooks.Diagnostics;
+using Hooks.Infrastructure;
 using Hooks.Security;
 using Hooks.Storage;
 using Hooks.Tests.Infrastructure;

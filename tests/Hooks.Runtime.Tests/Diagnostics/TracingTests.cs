@@ -1,8 +1,8 @@
-using Hooks.Infrastructure;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Hooks.Diagnostics;
+using Hooks.Infrastructure;
 using Hooks.Storage;
 using Hooks.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;

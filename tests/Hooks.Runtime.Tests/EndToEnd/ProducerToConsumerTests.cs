@@ -1,7 +1,7 @@
-using Hooks.Infrastructure;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Hooks.Infrastructure;
 using Hooks.Publishing;
 using Hooks.Security;
 using Hooks.Tests.Infrastructure;

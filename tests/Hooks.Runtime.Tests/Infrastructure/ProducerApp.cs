@@ -1,9 +1,9 @@
+using Hooks.Hosting;
 using Hooks.Publishing;
 using Hooks.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Hooks.Hosting;
 
 namespace Hooks.Tests.Infrastructure;
 

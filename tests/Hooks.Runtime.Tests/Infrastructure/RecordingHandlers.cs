@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using Hooks.Infrastructure;
 using Hooks.Receiving;
 using Microsoft.Extensions.DependencyInjection;
-using Hooks.Infrastructure;
 
 namespace Hooks.Tests.Infrastructure;
 

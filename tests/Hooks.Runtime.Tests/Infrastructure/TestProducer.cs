@@ -1,13 +1,13 @@
 using System.Net;
+using Hooks.Hosting;
 using Hooks.Publishing;
 using Hooks.Security;
 using Hooks.Storage;
 using Hooks.Subscriptions;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using Hooks.Hosting;
 
 namespace Hooks.Tests.Infrastructure;
 

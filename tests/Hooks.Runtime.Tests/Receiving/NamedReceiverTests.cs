@@ -1,5 +1,5 @@
-using Hooks.Infrastructure;
 using System.Net;
+using Hooks.Infrastructure;
 using Hooks.Receiving;
 using Hooks.Security;
 using Hooks.Tests.Infrastructure;

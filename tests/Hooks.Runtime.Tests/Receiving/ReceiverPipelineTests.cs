@@ -1,14 +1,14 @@
-using Hooks.Infrastructure;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Hooks.Hosting;
+using Hooks.Infrastructure;
 using Hooks.Receiving;
 using Hooks.Security;
 using Hooks.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Hooks.Hosting;
 
 namespace Hooks.Tests.Receiving;
 

@@ -1,6 +1,6 @@
-using Hooks.Infrastructure;
 using System.Net;
 using System.Text.Json;
+using Hooks.Infrastructure;
 using Hooks.Security;
 using Hooks.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
