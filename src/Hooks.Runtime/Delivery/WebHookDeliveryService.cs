@@ -496,7 +496,14 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 else
                 {
                     status = WebHookDeliveryStatus.Failed;
-                    Log.Exhausted(_logger, delivery.MessageId, subscription.Id, number);
+                    if (subscription.FailingSince is null)
+                    {
+                        Log.Exhausted(_logger, delivery.MessageId, subscription.Id, number);
+                    }
+                    else
+                    {
+                        Log.ExhaustedWhileFailing(_logger, delivery.MessageId, subscription.Id, number);
+                    }
                 }
                 var failingSince = subscription.FailingSince ?? startedAt;
                 if (startedAt - failingSince >= _options.DisableAfterFailingFor)

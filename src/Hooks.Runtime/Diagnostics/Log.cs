@@ -20,6 +20,10 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Warning, "Delivery of {MessageId} to {SubscriptionId} exhausted after {Attempts} attempts.")]
     public static partial void Exhausted(ILogger logger, string messageId, string subscriptionId, int attempts);
 
+    // Its owner was told once that the subscription is failing; one Warning per message would repeat that for days.
+    [LoggerMessage(13, LogLevel.Debug, "Delivery of {MessageId} to {SubscriptionId} exhausted after {Attempts} attempts while the subscription is failing.")]
+    public static partial void ExhaustedWhileFailing(ILogger logger, string messageId, string subscriptionId, int attempts);
+
     [LoggerMessage(5, LogLevel.Warning, "Subscription {SubscriptionId} disabled: {Reason}")]
     public static partial void SubscriptionDisabled(ILogger logger, string subscriptionId, string reason);
 

@@ -133,4 +133,29 @@ public sealed class SubscriptionHealthLogTests
         Assert.Equal(1, logs.Count(LogLevel.Warning, subscription.Id, "disabled"));
         Assert.Equal(0, logs.Count(LogLevel.Information, subscription.Id, "recovered"));
     }
+
+    [Fact]
+    public async Task An_exhausted_delivery_is_a_Warning_only_while_its_subscription_is_not_known_to_be_failing()
+    {
+        var logs = new LevelLogs();
+        await using var producer = await TestProducer.StartAsync(o =>
+        {
+            o.RetrySchedule.Clear();
+            o.RetrySchedule.Add(TimeSpan.Zero); // one attempt: each failure exhausts its delivery
+        }, logs: logs);
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = static (ctx, _) => { ctx.Response.StatusCode = 500; return Task.CompletedTask; };
+        var subscription = await producer.SubscribeAsync(receiver.Url);
+
+        for (var i = 0; i < 4; i++)
+        {
+            await PublishAsync(producer, 1);
+            Assert.Equal(WebHookDeliveryStatus.Failed, (await producer.Store.NextAttemptAsync()).NewStatus);
+        }
+        await producer.StopAsync();
+
+        Assert.Equal(1, logs.Count(LogLevel.Warning, subscription.Id, "started failing"));
+        Assert.Equal(1, logs.Count(LogLevel.Warning, subscription.Id, "exhausted"));
+        Assert.Equal(3, logs.Count(LogLevel.Debug, subscription.Id, "exhausted after 1 attempts while the subscription is failing"));
+    }
 }
