@@ -86,7 +86,7 @@ internal static class DiagnosticDescriptors
         "HOOK012",
         "JsonSerializerContext lists the webhook event for serialization only",
         "'{1}' lists '{0}' with GenerationMode = Serialization, which gives no metadata to read webhooks with: use JsonSourceGenerationMode.Default or Metadata for this type",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "hook012");
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + "hook012");
 
     public static readonly DiagnosticDescriptor JsonPropertyNameShared = new(
         "HOOK013",
