@@ -90,7 +90,7 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
         }
         activity?.SetTag("webhook.deliveries", result.Deliveries);
         Log.Published(logger, result.MessageId, eventType, result.Deliveries);
-        return new WebHookPublishResult(result.MessageId, result.Deliveries);
+        return result;
     }
 
     // Into a pooled array: the store keeps its own copy, so a publish allocates no body of its own.

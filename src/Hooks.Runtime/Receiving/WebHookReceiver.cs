@@ -399,18 +399,13 @@ internal sealed partial class WebHookReceiver : IDisposable
             _ => (missing ? AnySvix : SignatureSvix) ? WebHookHeaders.SvixSignature : WebHookHeaders.Signature,
         };
 
-        /// <summary><see cref="WebHookVerificationResult.Describe"/> with the header names as sent; never a value.</summary>
-        public string Describe(WebHookVerificationResult result) => result.Status switch
+        /// <summary><see cref="WebHookVerificationResult.Describe()"/> with the header names as sent; never a value.</summary>
+        public string Describe(WebHookVerificationResult result)
         {
-            WebHookVerificationStatus.TimestampTooOld when TimestampSvix => "The svix-timestamp is older than the tolerance allows.",
-            WebHookVerificationStatus.TimestampTooNew when TimestampSvix => "The svix-timestamp is further in the future than the tolerance allows.",
-            WebHookVerificationStatus.NoMatchingSignature when SignatureSvix => "No signature in svix-signature matches a configured secret.",
-            WebHookVerificationStatus.MissingHeader when AnySvix && result.Header != WebHookVerificationHeader.None =>
-                $"The {Name(result.Header, missing: true)} header is missing.",
-            WebHookVerificationStatus.MalformedHeader when AnySvix && result.Header != WebHookVerificationHeader.None =>
-                $"The {Name(result.Header)} header is malformed.",
-            _ => result.Describe(),
-        };
+            var family = this;
+            var missing = result.Status == WebHookVerificationStatus.MissingHeader;
+            return result.Describe(header => family.Name(header, missing));
+        }
     }
 
     private static partial class Log

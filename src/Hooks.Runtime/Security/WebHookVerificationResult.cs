@@ -29,23 +29,24 @@ public readonly record struct WebHookVerificationResult
         new(status, header, timestamp);
 
     /// <summary>A sentence for logs and Problem Details; it never contains header values or secrets.</summary>
-    public string Describe() => Status switch
-    {
-        WebHookVerificationStatus.Valid => "The signature is valid.",
-        WebHookVerificationStatus.MissingHeader => $"The {Name(Header)} header is missing.",
-        WebHookVerificationStatus.MalformedHeader => $"The {Name(Header)} header is malformed.",
-        WebHookVerificationStatus.TimestampTooOld => "The webhook-timestamp is older than the tolerance allows.",
-        WebHookVerificationStatus.TimestampTooNew => "The webhook-timestamp is further in the future than the tolerance allows.",
-        WebHookVerificationStatus.NoMatchingSignature => "No signature in webhook-signature matches a configured secret.",
-        _ => "The request could not be verified.",
-    };
-
-    private static string Name(WebHookVerificationHeader header) => header switch
+    public string Describe() => Describe(static header => header switch
     {
         WebHookVerificationHeader.Id => Hooks.WebHookHeaders.Id,
         WebHookVerificationHeader.Timestamp => Hooks.WebHookHeaders.Timestamp,
         WebHookVerificationHeader.Signature => Hooks.WebHookHeaders.Signature,
         _ => "signature",
+    });
+
+    /// <summary>The same sentence with the headers named by <paramref name="name"/> (as the sender spelled them).</summary>
+    internal string Describe(Func<WebHookVerificationHeader, string> name) => Status switch
+    {
+        WebHookVerificationStatus.Valid => "The signature is valid.",
+        WebHookVerificationStatus.MissingHeader => $"The {name(Header)} header is missing.",
+        WebHookVerificationStatus.MalformedHeader => $"The {name(Header)} header is malformed.",
+        WebHookVerificationStatus.TimestampTooOld => $"The {name(WebHookVerificationHeader.Timestamp)} is older than the tolerance allows.",
+        WebHookVerificationStatus.TimestampTooNew => $"The {name(WebHookVerificationHeader.Timestamp)} is further in the future than the tolerance allows.",
+        WebHookVerificationStatus.NoMatchingSignature => $"No signature in {name(WebHookVerificationHeader.Signature)} matches a configured secret.",
+        _ => "The request could not be verified.",
     };
 }
 

@@ -362,6 +362,8 @@ public sealed class DeliveryTests
         var second = await producer.Publisher.PublishAsync(new OrderCreated("o-18", 1), "key-1");
 
         Assert.Equal(first.MessageId, second.MessageId);
+        Assert.False(first.Duplicate);
+        Assert.True(second.Duplicate); // the caller learns that nothing new was stored
         await receiver.NextAsync();
         await producer.Store.NextAttemptAsync();
         Assert.False(receiver.TryTake(out _));
