@@ -518,11 +518,24 @@ internal sealed class WebHookDeliveryService : BackgroundService
         if (WebHookDiagnostics.Attempts.Enabled || WebHookDiagnostics.AttemptDuration.Enabled)
         {
             var outcomeTag = new KeyValuePair<string, object?>("webhook.outcome", WebHookAttemptOutcomeNames.Of(sent.Outcome));
-            WebHookDiagnostics.Attempts.Add(1, outcomeTag);
-            WebHookDiagnostics.AttemptDuration.Record(sent.Duration.TotalSeconds, outcomeTag);
+            if (_options.TenantInTelemetry)
+            {
+                var tenantTag = new KeyValuePair<string, object?>("webhook.tenant", subscription.Tenant);
+                WebHookDiagnostics.Attempts.Add(1, outcomeTag, tenantTag);
+                WebHookDiagnostics.AttemptDuration.Record(sent.Duration.TotalSeconds, outcomeTag, tenantTag);
+            }
+            else
+            {
+                WebHookDiagnostics.Attempts.Add(1, outcomeTag);
+                WebHookDiagnostics.AttemptDuration.Record(sent.Duration.TotalSeconds, outcomeTag);
+            }
         }
         if (activity is not null)
         {
+            if (_options.TenantInTelemetry)
+            {
+                activity.SetTag("webhook.tenant", subscription.Tenant);
+            }
             activity.SetTag("webhook.outcome", WebHookAttemptOutcomeNames.Of(sent.Outcome));
             if (sent.StatusCode is { } code)
             {

@@ -77,6 +77,27 @@ public sealed class WebHookProducerOptions
     /// </summary>
     public IList<IPNetwork> AllowedNetworks { get; } = [];
 
+    /// <summary>
+    /// The most subscriptions one tenant may have (whatever their status); creating one more is answered 409 Conflict.
+    /// <c>null</c> (the default) sets no limit. Checked when the management API creates a subscription.
+    /// </summary>
+    public int? MaxSubscriptionsPerTenant { get; set; }
+
+    /// <summary>
+    /// Decides whether a tenant may subscribe to an event type (a plan's features, say); <c>null</c> (the default)
+    /// lets every tenant subscribe to every registered type. A subscription whose filter takes a type the tenant may not
+    /// have (<c>*</c>, a wildcard or an empty filter take every type they match) is refused with a validation error
+    /// naming the refused types. It is checked when a filter is set: a type registered later reaches existing wildcard
+    /// subscriptions unchecked.
+    /// </summary>
+    public Func<Publishing.WebHookTenant, string, bool>? TenantEventTypeFilter { get; set; }
+
+    /// <summary>
+    /// Whether spans and metrics carry the tenant (<c>webhook.tenant</c>). Off by default: a metric tag with one value
+    /// per tenant can make a time series per tenant, which many metrics back ends charge for or refuse.
+    /// </summary>
+    public bool TenantInTelemetry { get; set; }
+
     /// <summary>The <c>User-Agent</c> of delivery requests.</summary>
     public string UserAgent { get; set; } = "Hooks/0.1";
 }

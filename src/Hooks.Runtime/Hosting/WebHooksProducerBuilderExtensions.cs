@@ -99,6 +99,7 @@ internal sealed class WebHookProducerOptionsValidator : IValidateOptions<WebHook
         if (options.ConnectTimeout <= TimeSpan.Zero) failures.Add("ConnectTimeout must be positive.");
         if (options.MaxRetryAfter < TimeSpan.Zero) failures.Add("MaxRetryAfter cannot be negative.");
         if (options.MaxConcurrency < 1) failures.Add("MaxConcurrency must be at least 1.");
+        if (options.MaxSubscriptionsPerTenant < 1) failures.Add("MaxSubscriptionsPerTenant must be at least 1 (or null for no limit).");
         if (options.MaxConcurrencyPerSubscription < 1) failures.Add("MaxConcurrencyPerSubscription must be at least 1.");
         if (options.LeaseBatchSize < 1) failures.Add("LeaseBatchSize must be at least 1.");
         if (options.LeaseDuration <= options.RequestTimeout) failures.Add("LeaseDuration must be longer than RequestTimeout.");

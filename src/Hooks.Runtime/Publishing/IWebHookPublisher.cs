@@ -1,14 +1,15 @@
 namespace Hooks.Publishing;
 
 /// <summary>
-/// Publishes events to every matching subscription. Only webhook event types compile here: the generic constraint
-/// is what the <c>[WebHookEvent]</c> generator implements.
+/// Publishes events to the matching subscriptions of one tenant (the default tenant unless one is named), or of every
+/// tenant when asked explicitly. Only webhook event types compile here: the generic constraint is what the
+/// <c>[WebHookEvent]</c> generator implements.
 /// </summary>
 public interface IWebHookPublisher
 {
     /// <summary>
     /// Serializes the event once, assigns its message id and stores the message with one delivery per matching
-    /// subscription; returns once that is durable in the configured store (outbox). Delivery happens in the
+    /// subscription of the default tenant (<see cref="WebHookTenant.Default"/>: what single-tenant apps use); returns once that is durable in the configured store (outbox). Delivery happens in the
     /// background.
     /// </summary>
     /// <typeparam name="TEvent">A <c>[WebHookEvent]</c> type.</typeparam>
@@ -29,6 +30,44 @@ public interface IWebHookPublisher
     /// <param name="cancellationToken">Cancels the store write.</param>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Only the trailing CancellationToken is optional, as in the BCL.")]
     ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, string? idempotencyKey, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent>;
+
+    /// <summary>
+    /// Like <see cref="PublishAsync{TEvent}(TEvent, CancellationToken)"/> for <paramref name="tenant"/>: the message
+    /// goes to that tenant's matching subscriptions only.
+    /// </summary>
+    /// <typeparam name="TEvent">A <c>[WebHookEvent]</c> type.</typeparam>
+    /// <param name="message">The event.</param>
+    /// <param name="tenant">The tenant whose subscriptions get the event.</param>
+    /// <param name="cancellationToken">Cancels the store write.</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Only the trailing CancellationToken is optional, as in the BCL.")]
+    ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, WebHookTenant tenant, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent>;
+
+    /// <summary>
+    /// Like <see cref="PublishAsync{TEvent}(TEvent, WebHookTenant, CancellationToken)"/>, but a second call for the
+    /// same tenant with the same <paramref name="idempotencyKey"/> stores nothing and returns the first call's message
+    /// id. Keys are per tenant: another tenant's use of the same key is another publish.
+    /// </summary>
+    /// <typeparam name="TEvent">A <c>[WebHookEvent]</c> type.</typeparam>
+    /// <param name="message">The event.</param>
+    /// <param name="tenant">The tenant whose subscriptions get the event.</param>
+    /// <param name="idempotencyKey">1 to 256 chars identifying this publish, or <c>null</c> for none.</param>
+    /// <param name="cancellationToken">Cancels the store write.</param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Only the trailing CancellationToken is optional, as in the BCL.")]
+    ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, WebHookTenant tenant, string? idempotencyKey, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent>;
+
+    /// <summary>
+    /// Publishes a platform-wide event: one message with a delivery to every matching subscription of every tenant.
+    /// Use it only for events every tenant may see (a maintenance notice), never for one user's action. A repeated
+    /// <paramref name="idempotencyKey"/> matches earlier calls of this method only.
+    /// </summary>
+    /// <typeparam name="TEvent">A <c>[WebHookEvent]</c> type.</typeparam>
+    /// <param name="message">The event.</param>
+    /// <param name="idempotencyKey">1 to 256 chars identifying this publish, or <c>null</c> for none.</param>
+    /// <param name="cancellationToken">Cancels the store write.</param>
+    ValueTask<WebHookPublishResult> PublishToAllTenantsAsync<TEvent>(TEvent message, string? idempotencyKey = null, CancellationToken cancellationToken = default)
         where TEvent : IWebHookEvent<TEvent>;
 }
 

@@ -3,14 +3,16 @@ using System.Diagnostics;
 using System.Text.Json;
 using Hooks.Delivery;
 using Hooks.Diagnostics;
+using Hooks.Hosting;
 using Hooks.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Hooks.Publishing;
 
 /// <summary>The outbox publisher: serializes once, stores the message and its deliveries, wakes the dispatcher.</summary>
 internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, WebHookDeliverySignal signal,
-    ILogger<WebHookPublisher> logger) : IWebHookPublisher
+    IOptions<WebHookProducerOptions> options, ILogger<WebHookPublisher> logger) : IWebHookPublisher
 {
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -18,11 +20,30 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
+    // Read once: an options monitor would cost a lookup per publish, and this option is not meant to change at run time.
+    private readonly bool _tenantInTelemetry = options.Value.TenantInTelemetry;
+
     public ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, CancellationToken cancellationToken = default)
         where TEvent : IWebHookEvent<TEvent> =>
-        PublishAsync(message, idempotencyKey: null, cancellationToken);
+        Publish(message, WebHookTenant.DefaultId, idempotencyKey: null, cancellationToken);
 
     public ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, string? idempotencyKey, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent> =>
+        Publish(message, WebHookTenant.DefaultId, idempotencyKey, cancellationToken);
+
+    public ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, WebHookTenant tenant, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent> =>
+        Publish(message, tenant.Id, idempotencyKey: null, cancellationToken);
+
+    public ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, WebHookTenant tenant, string? idempotencyKey, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent> =>
+        Publish(message, tenant.Id, idempotencyKey, cancellationToken);
+
+    public ValueTask<WebHookPublishResult> PublishToAllTenantsAsync<TEvent>(TEvent message, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent> =>
+        Publish(message, tenant: null, idempotencyKey, cancellationToken);
+
+    private ValueTask<WebHookPublishResult> Publish<TEvent>(TEvent message, string? tenant, string? idempotencyKey, CancellationToken cancellationToken)
         where TEvent : IWebHookEvent<TEvent>
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -32,7 +53,7 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
         }
         var now = time.GetUtcNow();
         var (body, length) = Serialize(message, now);
-        return AppendAsync(TEvent.EventType, body.AsMemory(0, length), now, idempotencyKey, subscriptionId: null, cancellationToken, rented: body);
+        return AppendAsync(TEvent.EventType, body.AsMemory(0, length), now, idempotencyKey, tenant, subscriptionId: null, cancellationToken, rented: body);
     }
 
     internal const int MaxIdempotencyKeyLength = 256;
@@ -40,14 +61,19 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
     /// <summary>
     /// Stores an already serialized envelope (test events go to one subscription only). The store copies the body
     /// during the call, so a <paramref name="rented"/> array holding it goes back to the pool once the call completes.
+    /// The message goes to the subscriptions of <paramref name="tenant"/> (of every tenant when it is <c>null</c>).
     /// </summary>
     internal async ValueTask<WebHookPublishResult> AppendAsync(string eventType, ReadOnlyMemory<byte> body, DateTimeOffset now,
-        string? idempotencyKey, string? subscriptionId, CancellationToken cancellationToken, byte[]? rented = null)
+        string? idempotencyKey, string? tenant, string? subscriptionId, CancellationToken cancellationToken, byte[]? rented = null)
     {
         using var activity = WebHookDiagnostics.ActivitySource.StartActivity("webhook publish", ActivityKind.Producer);
         var id = WebHookIds.NewMessageId(now);
         activity?.SetTag("webhook.event_type", eventType);
         activity?.SetTag("webhook.message_id", id);
+        if (_tenantInTelemetry)
+        {
+            activity?.SetTag("webhook.tenant", tenant ?? AllTenantsTag);
+        }
         WebHookPublishResult result;
         try
         {
@@ -56,6 +82,7 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
                 Message = new WebHookMessage
                 {
                     Id = id,
+                    Tenant = tenant,
                     EventType = eventType,
                     Timestamp = now,
                     Body = body,
@@ -80,7 +107,15 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
         {
             if (WebHookDiagnostics.MessagesPublished.Enabled)
             {
-                WebHookDiagnostics.MessagesPublished.Add(1, new KeyValuePair<string, object?>("webhook.event_type", eventType));
+                if (_tenantInTelemetry)
+                {
+                    WebHookDiagnostics.MessagesPublished.Add(1, new KeyValuePair<string, object?>("webhook.event_type", eventType),
+                        new KeyValuePair<string, object?>("webhook.tenant", tenant ?? AllTenantsTag));
+                }
+                else
+                {
+                    WebHookDiagnostics.MessagesPublished.Add(1, new KeyValuePair<string, object?>("webhook.event_type", eventType));
+                }
             }
             WebHookDiagnostics.DeliveriesCreated.Add(result.Deliveries);
             if (result.Deliveries > 0)
@@ -92,6 +127,9 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, W
         Log.Published(logger, result.MessageId, eventType, result.Deliveries);
         return result;
     }
+
+    /// <summary>The <c>webhook.tenant</c> tag of a message published to every tenant.</summary>
+    internal const string AllTenantsTag = "*";
 
     // Into a pooled array: the store keeps its own copy, so a publish allocates no body of its own.
     private static (byte[] Rented, int Length) Serialize<TEvent>(TEvent message, DateTimeOffset now) where TEvent : IWebHookEvent<TEvent>

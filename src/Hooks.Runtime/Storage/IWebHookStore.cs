@@ -6,6 +6,14 @@ namespace Hooks.Storage;
 /// Where the producer keeps subscriptions, messages, deliveries and attempts. Every method is one store operation
 /// (one transaction in a SQL store); none takes a delegate. Times are passed in by the caller, which owns the clock.
 /// </summary>
+/// <remarks>
+/// Tenants: every subscription belongs to one tenant (<see cref="WebHookSubscription.Tenant"/>, fixed at creation),
+/// and so does every delivery (its subscription's); a message names the tenant it was published for, or none when it
+/// went to every tenant. Fan-out selects by tenant and event type; idempotency keys are per tenant. Lookups that take
+/// a tenant answer only within it: the management API uses those, and reaches deliveries, attempts and redeliveries
+/// only through a subscription it found in the caller's tenant. The lookups by id alone are for callers that the
+/// subscription itself authenticated (the dispatcher, the feed, reversed connections).
+/// </remarks>
 public interface IWebHookStore
 {
     // Subscriptions
@@ -13,13 +21,30 @@ public interface IWebHookStore
     /// <summary>Stores a new subscription; returns <c>false</c> when its id exists.</summary>
     ValueTask<bool> CreateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default);
 
-    /// <summary>The subscription, or <c>null</c>.</summary>
+    /// <summary>
+    /// The subscription, or <c>null</c>, whatever its tenant: for callers the subscription authenticated (by its
+    /// secret), never for a lookup on behalf of a tenant.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Only the trailing CancellationToken is optional, as in the BCL.")]
     ValueTask<WebHookSubscription?> GetSubscriptionAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Subscriptions ordered by id, after <paramref name="afterId"/> when given.</summary>
-    ValueTask<IReadOnlyList<WebHookSubscription>> ListSubscriptionsAsync(string? afterId, int limit, CancellationToken cancellationToken = default);
+    /// <summary>The subscription when it belongs to <paramref name="tenant"/>; <c>null</c> when it does not exist or belongs to another.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Only the trailing CancellationToken is optional, as in the BCL.")]
+    ValueTask<WebHookSubscription?> GetSubscriptionAsync(string tenant, string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces a subscription (matched by id); returns <c>false</c> when it does not exist.</summary>
+    /// <summary>
+    /// Subscriptions of <paramref name="tenant"/> (of every tenant when <c>null</c>: operator views only) ordered by
+    /// id, after <paramref name="afterId"/> when given.
+    /// </summary>
+    ValueTask<IReadOnlyList<WebHookSubscription>> ListSubscriptionsAsync(string? tenant, string? afterId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>How many subscriptions <paramref name="tenant"/> has, whatever their status.</summary>
+    ValueTask<int> CountSubscriptionsAsync(string tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces a subscription (matched by id); returns <c>false</c> when it does not exist, or when it belongs to
+    /// another tenant than <paramref name="subscription"/> names: a subscription never moves between tenants.
+    /// </summary>
     ValueTask<bool> UpdateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a subscription and its pending deliveries; returns <c>false</c> when it did not exist.</summary>
@@ -29,8 +54,10 @@ public interface IWebHookStore
 
     /// <summary>
     /// Stores the message (with its <see cref="WebHookMessage.TraceParent"/>) and one pending delivery, due at the
-    /// message's timestamp, per target subscription, in one operation; durable when the task completes. With an
-    /// idempotency key seen before, stores nothing and returns the earlier message. The body is read during the call
+    /// message's timestamp, per target subscription, in one operation; durable when the task completes. The targets
+    /// are the enabled subscriptions of the message's <see cref="WebHookMessage.Tenant"/> (of every tenant when it is
+    /// <c>null</c>) whose filter takes the event type. With an idempotency key the same tenant (or, for a message to
+    /// every tenant, the same kind of publish) used before, stores nothing and returns the earlier message. The body is read during the call
     /// only: the caller may reuse its memory once the task completes, so a store keeps a copy (or has written it out).
     /// </summary>
     ValueTask<WebHookPublishResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Hooks.Publishing;
 
 namespace Hooks.Storage;
@@ -48,13 +49,17 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private readonly Dictionary<string, int> _slotNumbers = new(StringComparer.Ordinal);
     private readonly List<SubscriptionSlot?> _slots = [];
     private readonly Stack<int> _freeSlots = new();
-    // Enabled subscriptions in id order, for fan-out without walking the sorted tree on every append.
+    // Enabled subscriptions in id order, all and per tenant, for fan-out without walking the sorted tree (nor other
+    // tenants' subscriptions) on every append.
     private (int Slot, WebHookSubscription Subscription)[] _enabled = [];
+    private readonly Dictionary<string, (int Slot, WebHookSubscription Subscription)[]> _enabledByTenant = new(StringComparer.Ordinal);
     private bool _enabledStale;
+    private readonly Dictionary<string, int> _subscriptionCounts = new(StringComparer.Ordinal);
 
-    private sealed class SubscriptionSlot(string id)
+    private sealed class SubscriptionSlot(string id, string tenant)
     {
         public readonly string Id = id;
+        public readonly string Tenant = tenant;
         public WebHookSubscription? Current;
         public readonly List<long> Deliveries = []; // ids, oldest first (removed ones are skipped, dropped now and then)
     }
@@ -68,8 +73,13 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private readonly Dictionary<UInt128, long> _sequenceByIdBits = [];
     private readonly Dictionary<string, long> _sequenceByIdText = new(StringComparer.Ordinal);
     private readonly Dictionary<long, string> _idTexts = [];
-    private readonly Dictionary<string, WebHookPublishResult> _idempotency = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, string> _idempotencyKeys = [];
+    // Keys are per tenant (null: publishes to every tenant).
+    private readonly Dictionary<(string? Tenant, string Key), WebHookPublishResult> _idempotency = new(IdempotencyKeyComparer.Instance);
+    private readonly Dictionary<long, (string? Tenant, string Key)> _idempotencyKeys = [];
+
+    // Message tenants by number, as event types (-1: every tenant).
+    private readonly Dictionary<string, int> _tenantNumbers = new(StringComparer.Ordinal);
+    private readonly List<string> _tenants = [];
     private long _nextSequence;
 
     // Bodies, copied into slabs. Bodies leave the store as copies, so a slab whose messages are all forgotten is
@@ -109,6 +119,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         public bool HasTraceParent;      // TraceId, SpanId and TraceFlags hold the publish traceparent
         public byte TraceFlags;
         public int EventType;
+        public int Tenant;               // a number in _tenants; -1: published to every tenant
         public int Slab;                 // -1: empty body
         public int Offset;
         public int Length;
@@ -148,14 +159,19 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     public ValueTask<bool> CreateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subscription);
+        if (!WebHookTenant.IsValid(subscription.Tenant))
+        {
+            throw new ArgumentException("The subscription's tenant is not a valid tenant id.", nameof(subscription));
+        }
         lock (_gate)
         {
             if (!_subscriptions.TryAdd(subscription.Id, subscription))
             {
                 return ValueTask.FromResult(false);
             }
+            CollectionsMarshal.GetValueRefOrAddDefault(_subscriptionCounts, subscription.Tenant, out _)++;
             var number = _freeSlots.TryPop(out var free) ? free : _slots.Count;
-            var slot = new SubscriptionSlot(subscription.Id) { Current = subscription };
+            var slot = new SubscriptionSlot(subscription.Id, subscription.Tenant) { Current = subscription };
             if (number == _slots.Count)
             {
                 _slots.Add(slot);
@@ -171,6 +187,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     }
 
     /// <inheritdoc />
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Only the trailing CancellationToken is optional, as in the BCL.")]
     public ValueTask<WebHookSubscription?> GetSubscriptionAsync(string id, CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -180,7 +197,28 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<WebHookSubscription>> ListSubscriptionsAsync(string? afterId, int limit, CancellationToken cancellationToken = default)
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Only the trailing CancellationToken is optional, as in the BCL.")]
+    public ValueTask<WebHookSubscription?> GetSubscriptionAsync(string tenant, string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_subscriptions.GetValueOrDefault(id) is { } found && found.Tenant == tenant ? found : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> CountSubscriptionsAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_subscriptionCounts.GetValueOrDefault(tenant));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<WebHookSubscription>> ListSubscriptionsAsync(string? tenant, string? afterId, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         lock (_gate)
@@ -192,7 +230,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 {
                     break;
                 }
-                if (afterId is null || string.CompareOrdinal(id, afterId) > 0)
+                if ((tenant is null || subscription.Tenant == tenant) && (afterId is null || string.CompareOrdinal(id, afterId) > 0))
                 {
                     list.Add(subscription);
                 }
@@ -207,9 +245,9 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         ArgumentNullException.ThrowIfNull(subscription);
         lock (_gate)
         {
-            if (!_subscriptions.TryGetValue(subscription.Id, out var previous))
+            if (!_subscriptions.TryGetValue(subscription.Id, out var previous) || previous.Tenant != subscription.Tenant)
             {
-                return ValueTask.FromResult(false);
+                return ValueTask.FromResult(false); // absent, or another tenant's: a subscription never moves
             }
             var slot = _slots[_slotNumbers[subscription.Id]]!;
             _subscriptions[subscription.Id] = subscription;
@@ -242,6 +280,10 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             }
             _slotNumbers.Remove(id, out var number);
             var slot = _slots[number]!;
+            if (--CollectionsMarshal.GetValueRefOrNullRef(_subscriptionCounts, slot.Tenant) == 0)
+            {
+                _subscriptionCounts.Remove(slot.Tenant);
+            }
             foreach (var deliveryId in slot.Deliveries)
             {
                 RemoveDelivery(deliveryId);
@@ -260,11 +302,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         ArgumentNullException.ThrowIfNull(draft);
         lock (_gate)
         {
-            if (draft.IdempotencyKey is { } key && _idempotency.TryGetValue(key, out var earlier))
+            var message = draft.Message;
+            if (draft.IdempotencyKey is { } key && _idempotency.TryGetValue((message.Tenant, key), out var earlier))
             {
                 return ValueTask.FromResult(earlier with { Duplicate = true });
             }
-            var message = draft.Message;
             var idIsBits = WebHookIds.TryParse(message.Id, WebHookIds.MessagePrefix, out var bits);
             if (idIsBits ? _sequenceByIdBits.ContainsKey(bits) : _sequenceByIdText.ContainsKey(message.Id))
             {
@@ -277,6 +319,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             record.Timestamp = message.Timestamp;
             StoreTraceParent(ref record, message.TraceParent);
             record.EventType = EventTypeNumber(message.EventType);
+            record.Tenant = message.Tenant is null ? -1 : TenantNumber(message.Tenant);
             StoreBody(ref record, message.Body.Span);
             if (idIsBits)
             {
@@ -292,7 +335,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             if (draft.IdempotencyKey is { } newKey)
             {
                 record.HasIdempotencyKey = true;
-                _idempotencyKeys.Add(sequence, newKey);
+                _idempotencyKeys.Add(sequence, (message.Tenant, newKey));
             }
 
             record.FirstDelivery = _nextDeliveryId + 1;
@@ -306,7 +349,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             }
             else
             {
-                foreach (var (number, subscription) in EnabledSubscriptions())
+                foreach (var (number, subscription) in EnabledSubscriptions(message.Tenant))
                 {
                     if (subscription.Accepts(message.EventType))
                     {
@@ -318,7 +361,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             var result = new WebHookPublishResult(message.Id, record.DeliveryCount, false);
             if (draft.IdempotencyKey is { } storedKey)
             {
-                _idempotency[storedKey] = result;
+                _idempotency[(message.Tenant, storedKey)] = result;
             }
             Evict();
             return ValueTask.FromResult(result);
@@ -799,6 +842,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             Id = id,
             MessageId = messageId ?? IdOf(delivery.Message),
             SubscriptionId = _slots[delivery.Slot]!.Id,
+            Tenant = _slots[delivery.Slot]!.Tenant,
             EventType = _eventTypes[message.EventType],
             Status = delivery.Status,
             Attempts = delivery.AttemptCount,
@@ -814,6 +858,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         return new WebHookMessage
         {
             Id = id ?? IdOf(sequence),
+            Tenant = message.Tenant < 0 ? null : _tenants[message.Tenant],
             EventType = _eventTypes[message.EventType],
             Timestamp = message.Timestamp,
             // A copy: slabs are reused once their messages are forgotten, and a body handed out may live longer.
@@ -899,22 +944,58 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         return number;
     }
 
-    private (int Slot, WebHookSubscription Subscription)[] EnabledSubscriptions()
+    // Tenants are numbered as they are published to, as event types are: a table as long as the tenants named.
+    private int TenantNumber(string tenant)
+    {
+        if (!_tenantNumbers.TryGetValue(tenant, out var number))
+        {
+            number = _tenants.Count;
+            _tenants.Add(tenant);
+            _tenantNumbers.Add(tenant, number);
+        }
+        return number;
+    }
+
+    // The enabled subscriptions of the tenant (of every tenant when null), in id order; rebuilt after a change.
+    private (int Slot, WebHookSubscription Subscription)[] EnabledSubscriptions(string? tenant)
     {
         if (_enabledStale)
         {
             var enabled = new List<(int, WebHookSubscription)>();
+            var byTenant = new Dictionary<string, List<(int, WebHookSubscription)>>(StringComparer.Ordinal);
             foreach (var subscription in _subscriptions.Values)
             {
                 if (subscription.Status == WebHookSubscriptionStatus.Enabled)
                 {
-                    enabled.Add((_slotNumbers[subscription.Id], subscription));
+                    var entry = (_slotNumbers[subscription.Id], subscription);
+                    enabled.Add(entry);
+                    if (!byTenant.TryGetValue(subscription.Tenant, out var list))
+                    {
+                        byTenant[subscription.Tenant] = list = [];
+                    }
+                    list.Add(entry);
                 }
             }
             _enabled = [.. enabled];
+            _enabledByTenant.Clear();
+            foreach (var (name, list) in byTenant)
+            {
+                _enabledByTenant[name] = [.. list];
+            }
             _enabledStale = false;
         }
-        return _enabled;
+        return tenant is null ? _enabled : _enabledByTenant.GetValueOrDefault(tenant) ?? [];
+    }
+
+    private sealed class IdempotencyKeyComparer : IEqualityComparer<(string? Tenant, string Key)>
+    {
+        public static readonly IdempotencyKeyComparer Instance = new();
+
+        public bool Equals((string? Tenant, string Key) x, (string? Tenant, string Key) y) =>
+            string.Equals(x.Tenant, y.Tenant, StringComparison.Ordinal) && string.Equals(x.Key, y.Key, StringComparison.Ordinal);
+
+        public int GetHashCode((string? Tenant, string Key) obj) =>
+            HashCode.Combine(obj.Tenant is null ? 0 : StringComparer.Ordinal.GetHashCode(obj.Tenant), StringComparer.Ordinal.GetHashCode(obj.Key));
     }
 
     private void StoreBody(ref MessageRecord message, ReadOnlySpan<byte> body)

@@ -12,6 +12,9 @@ public sealed record WebHookDelivery
     /// <summary>The subscription delivered to.</summary>
     public required string SubscriptionId { get; init; }
 
+    /// <summary>The tenant of the subscription (and so of the delivery).</summary>
+    public string Tenant { get; init; } = Publishing.WebHookTenant.DefaultId;
+
     /// <summary>The event type of the message.</summary>
     public required string EventType { get; init; }
 

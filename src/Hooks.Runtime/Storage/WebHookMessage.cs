@@ -6,6 +6,13 @@ public sealed record WebHookMessage
     /// <summary>The message id, <c>msg_…</c>; the <c>webhook-id</c> of every attempt.</summary>
     public required string Id { get; init; }
 
+    /// <summary>
+    /// The tenant the message was published for, whose subscriptions it goes to; <c>null</c> for a message published
+    /// to every tenant (<see cref="Publishing.IWebHookPublisher.PublishToAllTenantsAsync{TEvent}"/>).
+    /// <see cref="Publishing.WebHookTenant.DefaultId"/> unless set.
+    /// </summary>
+    public string? Tenant { get; init; } = Publishing.WebHookTenant.DefaultId;
+
     /// <summary>The event type name.</summary>
     public required string EventType { get; init; }
 
@@ -41,13 +48,14 @@ public sealed record WebHookMessageDraft
     public required WebHookMessage Message { get; init; }
 
     /// <summary>
-    /// When set, a second append with the same key returns the first message instead of storing another.
+    /// When set, a second append with the same key for the same <see cref="WebHookMessage.Tenant"/> returns the first
+    /// message instead of storing another; other tenants' keys are theirs.
     /// </summary>
     public string? IdempotencyKey { get; init; }
 
     /// <summary>
     /// When set, the message goes to this subscription only (test events) and its filter is ignored; otherwise it
-    /// goes to every enabled subscription whose filter takes the event type.
+    /// goes to every enabled subscription of the message's tenant whose filter takes the event type.
     /// </summary>
     public string? SubscriptionId { get; init; }
 }

@@ -8,6 +8,13 @@ public sealed record WebHookSubscription
     /// <summary>The subscription id, <c>sub_…</c>.</summary>
     public required string Id { get; init; }
 
+    /// <summary>
+    /// The tenant the subscription belongs to (see <see cref="Publishing.WebHookTenant"/>): it receives only that
+    /// tenant's events and only that tenant sees it. Fixed at creation. <see cref="Publishing.WebHookTenant.DefaultId"/>
+    /// unless set.
+    /// </summary>
+    public string Tenant { get; init; } = Publishing.WebHookTenant.DefaultId;
+
     /// <summary>The absolute URL deliveries are POSTed to.</summary>
     public required Uri Url { get; init; }
 

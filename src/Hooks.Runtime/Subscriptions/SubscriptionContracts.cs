@@ -19,6 +19,9 @@ internal sealed class SubscriptionRequest
 internal sealed class SubscriptionResponse
 {
     public required string Id { get; init; }
+
+    /// <summary>The tenant the subscription belongs to; read-only (set from the caller's tenant at creation).</summary>
+    public required string Tenant { get; init; }
     public required string Url { get; init; }
     public required IReadOnlyList<string> EventTypes { get; init; }
     public string? Description { get; init; }

@@ -16,7 +16,7 @@ internal sealed record SubscriptionInput(string? Url, IReadOnlyList<string>? Eve
 /// <summary>Validates owner input and applies subscription changes to the store.</summary>
 internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEventCatalog catalog, TimeProvider time,
     IOptions<WebHookProducerOptions> options, WebHookIntentVerifier verifier, WebHookPublisher publisher, WebHookDeliverySignal signal,
-    WebHookAddressGuard guard)
+    WebHookAddressGuard guard) : IDisposable
 {
     public const int MaxEventTypes = 64;
     public const int MaxEventTypeLength = 256; // as long as an event type name may be ([WebHookEvent])
@@ -153,7 +153,73 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
         return errors;
     }
 
-    public async Task<(WebHookSubscription Subscription, WebHookSecret Secret)> CreateAsync(SubscriptionInput input, Uri url,
+    /// <summary>
+    /// Refuses (into <paramref name="errors"/>, under <c>eventTypes</c>) the filters that take an event type
+    /// <see cref="WebHookProducerOptions.TenantEventTypeFilter"/> does not allow the tenant; returns whether any was.
+    /// An empty filter takes every type.
+    /// </summary>
+    public bool ValidateTenantEventTypes(string tenant, IReadOnlyList<string> filters, Dictionary<string, string[]> errors)
+    {
+        if (options.Value.TenantEventTypeFilter is not { } allows || errors.ContainsKey("eventTypes"))
+        {
+            return false;
+        }
+        var owner = new WebHookTenant(tenant);
+        var refused = catalog.All
+            .Where(d => WebHookEventFilter.Matches(filters, d.Type) && !allows(owner, d.Type))
+            .Select(d => d.Type)
+            .ToList();
+        if (refused.Count == 0)
+        {
+            return false;
+        }
+        errors["eventTypes"] = [$"The tenant may not subscribe to {string.Join(", ", refused)}" +
+            (filters.Count == 0 ? " (an empty filter takes every event type): name the types it may have." : ".")];
+        return true;
+    }
+
+    // One create at a time when a per-tenant limit is set, so two at once cannot both pass the count.
+    private readonly SemaphoreSlim _creating = new(1, 1);
+
+    public void Dispose() => _creating.Dispose();
+
+    /// <summary>
+    /// Creates the tenant's subscription; <c>(null, null)</c> when the tenant already has
+    /// <see cref="WebHookProducerOptions.MaxSubscriptionsPerTenant"/>.
+    /// </summary>
+    public async Task<(WebHookSubscription? Subscription, WebHookSecret? Secret)> CreateAsync(string tenant, SubscriptionInput input, Uri url,
+        WebHookSecret? secret, WebHookIntentVerificationMode verification, CancellationToken cancellationToken)
+    {
+        WebHookSubscription subscription;
+        if (options.Value.MaxSubscriptionsPerTenant is not { } max)
+        {
+            (subscription, secret) = await StoreNewAsync(tenant, input, url, secret, verification, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _creating.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (await store.CountSubscriptionsAsync(tenant, cancellationToken).ConfigureAwait(false) >= max)
+                {
+                    return (null, null);
+                }
+                (subscription, secret) = await StoreNewAsync(tenant, input, url, secret, verification, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _creating.Release();
+            }
+        }
+        // The intent check runs outside the lock: it waits on the subscriber's URL.
+        if (subscription.Status == WebHookSubscriptionStatus.Pending)
+        {
+            subscription = await VerifyAsync(subscription, enabling: true, cancellationToken).ConfigureAwait(false);
+        }
+        return (subscription, secret);
+    }
+
+    private async Task<(WebHookSubscription Subscription, WebHookSecret Secret)> StoreNewAsync(string tenant, SubscriptionInput input, Uri url,
         WebHookSecret? secret, WebHookIntentVerificationMode verification, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -161,6 +227,7 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
         var subscription = new WebHookSubscription
         {
             Id = WebHookIds.NewSubscriptionId(now),
+            Tenant = tenant,
             Url = url,
             Secrets = [new WebHookSubscriptionSecret(secret, now, null)],
             EventTypes = [.. input.EventTypes ?? []],
@@ -174,10 +241,6 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
             ? subscription with { Status = WebHookSubscriptionStatus.Enabled }
             : subscription with { Status = WebHookSubscriptionStatus.Pending, StatusReason = WaitingReason };
         await store.CreateSubscriptionAsync(subscription, cancellationToken).ConfigureAwait(false);
-        if (subscription.Status == WebHookSubscriptionStatus.Pending)
-        {
-            subscription = await VerifyAsync(subscription, enabling: true, cancellationToken).ConfigureAwait(false);
-        }
         return (subscription, secret);
     }
 
@@ -356,11 +419,14 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
         return (updated, secret);
     }
 
-    public ValueTask<WebHookSubscription?> GetAsync(string id, CancellationToken cancellationToken) =>
-        store.GetSubscriptionAsync(id, cancellationToken);
+    /// <summary>The subscription when the caller's scope includes it; <c>null</c> otherwise, as for one that does not exist.</summary>
+    public ValueTask<WebHookSubscription?> GetAsync(WebHookTenantScope scope, string id, CancellationToken cancellationToken) =>
+        scope.Tenant is { } tenant
+            ? store.GetSubscriptionAsync(tenant, id, cancellationToken)
+            : store.GetSubscriptionAsync(id, cancellationToken);
 
-    public ValueTask<IReadOnlyList<WebHookSubscription>> ListAsync(string? after, int limit, CancellationToken cancellationToken) =>
-        store.ListSubscriptionsAsync(after, limit, cancellationToken);
+    public ValueTask<IReadOnlyList<WebHookSubscription>> ListAsync(WebHookTenantScope scope, string? after, int limit, CancellationToken cancellationToken) =>
+        store.ListSubscriptionsAsync(scope.Tenant, after, limit, cancellationToken);
 
     public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
         store.DeleteSubscriptionAsync(id, cancellationToken);
@@ -400,6 +466,6 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
         var now = time.GetUtcNow();
         var body = Encoding.UTF8.GetBytes(
             $"{{\"type\":\"{TestEventType}\",\"timestamp\":\"{now.ToUniversalTime():yyyy-MM-ddTHH:mm:ss.fffffffK}\",\"data\":{{\"subscriptionId\":\"{subscription.Id}\"}}}}");
-        return await publisher.AppendAsync(TestEventType, body, now, null, subscription.Id, cancellationToken).ConfigureAwait(false);
+        return await publisher.AppendAsync(TestEventType, body, now, null, subscription.Tenant, subscription.Id, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -34,18 +34,54 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
     /// <c>POST subscriptions/{id}/messages/{messageId}/redeliver</c>. Bad input is answered with RFC 9457 Problem
     /// Details (400) and changes nothing. Add authorization to the returned group; choosing a subscription's
     /// <c>verification</c> mode other than <c>challenge</c> also needs <see cref="WebHookProducerOptions.VerificationModePolicy"/>.
+    /// Every subscription belongs to the default tenant: see the overload with a <see cref="WebHookTenantResolver"/>
+    /// for a service with many users.
     /// </summary>
     /// <param name="endpoints">The app.</param>
     /// <param name="prefix">The route prefix, <c>/webhooks</c> by default.</param>
     /// <returns>The route group, for <c>RequireAuthorization</c> and the like.</returns>
-    public static RouteGroupBuilder MapWebHookSubscriptions(this IEndpointRouteBuilder endpoints, string prefix = "/webhooks")
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The single-tenant call stays MapWebHookSubscriptions(); the tenant resolver is never optional where it is wanted.")]
+    public static RouteGroupBuilder MapWebHookSubscriptions(this IEndpointRouteBuilder endpoints, string prefix = "/webhooks") =>
+        MapWebHookSubscriptions(endpoints, prefix, WebHookTenantResolver.DefaultTenant);
+
+    /// <summary>
+    /// Maps the management API under <paramref name="prefix"/> (see
+    /// <see cref="MapWebHookSubscriptions(IEndpointRouteBuilder, string)"/>) for a service with many users: each request
+    /// acts for the tenant <paramref name="tenants"/> finds, and sees and changes only that tenant's subscriptions;
+    /// another tenant's subscription, delivery, attempt or message answers 404. A request for which the resolver finds
+    /// no tenant is answered 401 (caller not authenticated) or 403 (authenticated), and changes nothing. New
+    /// subscriptions belong to the caller's tenant; no body or query member names a tenant.
+    /// </summary>
+    /// <param name="endpoints">The app.</param>
+    /// <param name="prefix">The route prefix; it may hold the tenant, as in <c>/tenants/{tenant}/webhooks</c>.</param>
+    /// <param name="tenants">Finds the caller's tenant.</param>
+    /// <returns>The route group, for <c>RequireAuthorization</c> and the like.</returns>
+    public static RouteGroupBuilder MapWebHookSubscriptions(this IEndpointRouteBuilder endpoints, string prefix, WebHookTenantResolver tenants)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(tenants);
         var group = endpoints.MapGroup(prefix).WithTags("Webhook subscriptions");
+        if (!ReferenceEquals(tenants, WebHookTenantResolver.DefaultTenant))
+        {
+            group.AddEndpointFilter(async (invocation, next) =>
+            {
+                var context = invocation.HttpContext;
+                if (await tenants.ResolveAsync(context).ConfigureAwait(false) is not { } scope)
+                {
+                    return context.User.Identity?.IsAuthenticated == true
+                        ? Problem(403, "Forbidden", "The request does not name a tenant its caller may act for.")
+                        : Problem(401, "Unauthorized", "The request does not identify its caller's tenant.");
+                }
+                context.Features.Set(scope);
+                return await next(invocation).ConfigureAwait(false);
+            });
+            group.ProducesProblem(401).ProducesProblem(403);
+        }
         group.MapGet("/event-types", ListEventTypes)
             .WithSummary("Lists the event types a subscription may ask for, with the JSON Schema of each one's body.");
         group.MapPost("/subscriptions", Create)
-            .WithJsonBody<SubscriptionRequest>().ProducesProblem(403).ProducesProblem(413).ProducesProblem(415)
+            .WithJsonBody<SubscriptionRequest>().ProducesProblem(403).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415)
             .WithSummary("Creates a subscription; the answer shows its secret once.");
         group.MapGet("/subscriptions", List)
             .WithSummary("Lists subscriptions, oldest first; pass the answer's next as after for the next page.");
@@ -123,8 +159,13 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return problem;
         }
+        if (Scope(context).Tenant is not { } tenant)
+        {
+            return Problem(403, "Forbidden", "The operator view across tenants cannot create subscriptions: create one in its tenant's scope.");
+        }
         var input = ToInput(request!);
         var errors = service.Validate(input, creating: true, out var url, out var secret, out var verification);
+        service.ValidateTenantEventTypes(tenant, input.EventTypes ?? [], errors);
         if (errors.Count > 0)
         {
             return Invalid(errors);
@@ -133,27 +174,33 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return forbidden;
         }
-        var (subscription, created) = await service.CreateAsync(input, url!, secret, verification ?? WebHookIntentVerificationMode.Challenge,
+        var (subscription, created) = await service.CreateAsync(tenant, input, url!, secret, verification ?? WebHookIntentVerificationMode.Challenge,
             cancellationToken).ConfigureAwait(false);
-        return new JsonAnswer<SubscriptionResponse, Status201>(ToResponse(subscription, created.Reveal()), Json.SubscriptionResponse,
+        if (subscription is null)
+        {
+            return Problem(409, "Subscription limit reached",
+                $"The tenant has {service.Options.MaxSubscriptionsPerTenant} subscriptions, the most it may have: delete one first.");
+        }
+        return new JsonAnswer<SubscriptionResponse, Status201>(ToResponse(subscription, created!.Reveal()), Json.SubscriptionResponse,
             location: $"{context.Request.PathBase}{context.Request.Path}/{subscription.Id}");
     }
 
     private static async Task<Results<JsonAnswer<SubscriptionListResponse, Status200>, ValidationProblem>> List(
-        [FromQuery] string? after, [FromQuery] string? limit, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
+        [FromQuery] string? after, [FromQuery] string? limit, HttpContext context, [FromServices] WebHookSubscriptionService service,
+        CancellationToken cancellationToken)
     {
         if (!TryLimit(limit, out var count))
         {
             return Invalid("limit", $"limit must be 1 to {MaxPageSize}.");
         }
-        var page = await service.ListAsync(string.IsNullOrEmpty(after) ? null : after, count + 1, cancellationToken).ConfigureAwait(false);
+        var page = await service.ListAsync(Scope(context), string.IsNullOrEmpty(after) ? null : after, count + 1, cancellationToken).ConfigureAwait(false);
         var data = page.Take(count).Select(s => ToResponse(s, null)).ToList();
         return Ok(new SubscriptionListResponse { Data = data, Next = page.Count > count ? data[^1].Id : null }, Json.SubscriptionListResponse);
     }
 
     private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ProblemHttpResult>> Get(
-        string id, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken) =>
-        await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } subscription
+        string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken) =>
+        await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is { } subscription
             ? Ok(ToResponse(subscription, null), Json.SubscriptionResponse)
             : NotFound();
 
@@ -179,22 +226,29 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return forbidden;
         }
-        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
+        if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
             return NotFound();
+        }
+        if (input.EventTypes is { } types && service.ValidateTenantEventTypes(current.Tenant, types, errors))
+        {
+            return Invalid(errors);
         }
         var updated = await service.UpdateAsync(current, input, url, verification, cancellationToken).ConfigureAwait(false);
         return Ok(ToResponse(updated, null), Json.SubscriptionResponse);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        string id, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken) =>
-        await service.DeleteAsync(id, cancellationToken).ConfigureAwait(false) ? TypedResults.NoContent() : NotFound();
+        string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken) =>
+        await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is { } subscription &&
+        await service.DeleteAsync(subscription.Id, cancellationToken).ConfigureAwait(false)
+            ? TypedResults.NoContent()
+            : NotFound();
 
     private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ProblemHttpResult>> Enable(
-        string id, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
+        string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
+        if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
             return NotFound();
         }
@@ -214,7 +268,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return Invalid("reason", $"The reason is longer than {WebHookSubscriptionService.MaxDescriptionLength} chars.");
         }
-        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
+        if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
             return NotFound();
         }
@@ -235,7 +289,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return Invalid("secret", WebHookSecret.Describe(error));
         }
-        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
+        if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
             return NotFound();
         }
@@ -244,9 +298,9 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
     }
 
     private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ProblemHttpResult>> Verify(
-        string id, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
+        string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
+        if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
             return NotFound();
         }
@@ -257,9 +311,9 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
     }
 
     private static async Task<Results<JsonAnswer<MessageResponse, Status202>, ProblemHttpResult>> SendTest(
-        string id, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
+        string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
+        if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
             return NotFound();
         }
@@ -279,7 +333,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return Invalid("since", "since (an ISO 8601 time) is required.");
         }
-        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } current)
+        if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
             return NotFound();
         }
@@ -289,7 +343,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
 
     private static async Task<Results<JsonAnswer<DeliveryListResponse, Status200>, ValidationProblem, ProblemHttpResult>> ListDeliveries(
         string id, [FromQuery] string? status, [FromQuery] string? before, [FromQuery] string? messageId, [FromQuery] string? limit,
-        [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
+        HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
         WebHookDeliveryStatus? wanted = null;
         if (!string.IsNullOrEmpty(status))
@@ -314,7 +368,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return Invalid("limit", $"limit must be 1 to {MaxPageSize}.");
         }
-        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } subscription)
+        if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } subscription)
         {
             return NotFound();
         }
@@ -341,13 +395,13 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
     }
 
     private static async Task<Results<JsonAnswer<AttemptListResponse, Status200>, ValidationProblem, ProblemHttpResult>> ListAttempts(
-        string id, string deliveryId, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
+        string id, string deliveryId, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
         if (!long.TryParse(deliveryId, NumberStyles.None, CultureInfo.InvariantCulture, out var delivery))
         {
             return Invalid("deliveryId", "deliveryId must be a delivery id.");
         }
-        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } subscription)
+        if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } subscription)
         {
             return NotFound();
         }
@@ -370,9 +424,9 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
     }
 
     private static async Task<Results<JsonAnswer<RecoverResponse, Status202>, ProblemHttpResult>> Redeliver(
-        string id, string messageId, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
+        string id, string messageId, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
     {
-        if (await service.GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } subscription)
+        if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } subscription)
         {
             return NotFound();
         }
@@ -466,6 +520,13 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         }
     }
 
+    /// <summary>
+    /// The caller's scope, which the group's filter put there; the default tenant's when the API was mapped without a
+    /// resolver (no filter then).
+    /// </summary>
+    private static WebHookTenantScope Scope(HttpContext context) =>
+        context.Features.Get<WebHookTenantScope>() ?? WebHookTenantScope.DefaultTenant;
+
     private static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 
@@ -483,6 +544,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
     internal static SubscriptionResponse ToResponse(WebHookSubscription s, string? secret) => new()
     {
         Id = s.Id,
+        Tenant = s.Tenant,
         Url = s.Url.OriginalString,
         EventTypes = s.EventTypes,
         Description = s.Description,

@@ -26,7 +26,9 @@ public sealed class RecordingStore : IWebHookStore
 
     public ValueTask<bool> CreateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default) => _inner.CreateSubscriptionAsync(subscription, cancellationToken);
     public ValueTask<WebHookSubscription?> GetSubscriptionAsync(string id, CancellationToken cancellationToken = default) => _inner.GetSubscriptionAsync(id, cancellationToken);
-    public ValueTask<IReadOnlyList<WebHookSubscription>> ListSubscriptionsAsync(string? afterId, int limit, CancellationToken cancellationToken = default) => _inner.ListSubscriptionsAsync(afterId, limit, cancellationToken);
+    public ValueTask<WebHookSubscription?> GetSubscriptionAsync(string tenant, string id, CancellationToken cancellationToken = default) => _inner.GetSubscriptionAsync(tenant, id, cancellationToken);
+    public ValueTask<IReadOnlyList<WebHookSubscription>> ListSubscriptionsAsync(string? tenant, string? afterId, int limit, CancellationToken cancellationToken = default) => _inner.ListSubscriptionsAsync(tenant, afterId, limit, cancellationToken);
+    public ValueTask<int> CountSubscriptionsAsync(string tenant, CancellationToken cancellationToken = default) => _inner.CountSubscriptionsAsync(tenant, cancellationToken);
     public ValueTask<bool> UpdateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default) => _inner.UpdateSubscriptionAsync(subscription, cancellationToken);
     public ValueTask<bool> DeleteSubscriptionAsync(string id, CancellationToken cancellationToken = default) => _inner.DeleteSubscriptionAsync(id, cancellationToken);
     public ValueTask<WebHookPublishResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default) => _inner.AppendMessageAsync(draft, cancellationToken);

@@ -233,7 +233,7 @@ public sealed class IntentVerificationTests
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.Contains("VerificationModePolicy", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, 10));
+        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, null, 10));
 
         var id = (string)(await ReadAsync(await SendAsync(app, HttpMethod.Post, "/webhooks/subscriptions", $$"""{"url":"{{receiver.Url}}"}""")))["id"]!;
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(app, HttpMethod.Patch, $"/webhooks/subscriptions/{id}", $$"""{"verification":"{{mode}}"}""")).StatusCode);

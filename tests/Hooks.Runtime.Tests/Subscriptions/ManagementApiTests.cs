@@ -86,7 +86,7 @@ public sealed class ManagementApiTests
         var response = await app.Client.PostAsync("/webhooks/subscriptions", Json(body));
 
         await AssertProblemAsync(response, member);
-        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, 10));
+        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, null, 10));
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class ManagementApiTests
         await AssertProblemAsync(await app.Client.PostAsync("/webhooks/subscriptions", Json("{\"url\":\"https://example.com/x\",\"metadata\":{" + metadata + "}}")), "metadata");
         var huge = "{\"url\":\"https://example.com/x\",\"description\":\"" + new string('x', 70_000) + "\"}";
         await AssertProblemAsync(await app.Client.PostAsync("/webhooks/subscriptions", Json(huge)), null, HttpStatusCode.RequestEntityTooLarge);
-        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, 10));
+        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, null, 10));
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class ManagementApiTests
         await AssertProblemAsync(await app.Client.PostAsync("/webhooks/subscriptions", Json("{\"url\":")), null);
         await AssertProblemAsync(await app.Client.PostAsync("/webhooks/subscriptions", Json("""{"url":"https://example.com/x","evil":1}""")), null);
         await AssertProblemAsync(await app.Client.PostAsync("/webhooks/subscriptions", new StringContent("""{"url":"https://example.com/x"}""")), null, HttpStatusCode.UnsupportedMediaType);
-        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, 10));
+        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, null, 10));
     }
 
     [Fact]
@@ -322,7 +322,7 @@ public sealed class ManagementApiTests
 
         await AssertProblemAsync(refused, "url");
         Assert.Contains("WebHookProducerOptions.AllowedNetworks", body, StringComparison.Ordinal);
-        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, 10));
+        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, null, 10));
         var id = "sub_stored";
         Assert.True(await app.Store.CreateSubscriptionAsync(new WebHookSubscription
         {
@@ -368,7 +368,7 @@ public sealed class ManagementApiTests
     {
         await using var app = await ProducerApp.StartAsync();
         await AssertProblemAsync(await app.Client.PostAsync("/webhooks/subscriptions", Json(body)), null);
-        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, 10));
+        Assert.Empty(await app.Store.ListSubscriptionsAsync(null, null, 10));
 
         var id = (string)(await CreateAsync(app, new Uri("https://example.com/c")))["id"]!;
         await AssertProblemAsync(await app.Client.PatchAsync($"/webhooks/subscriptions/{id}", Json("""{"description":"a","description":"b"}""")), null);
