@@ -27,7 +27,11 @@ public sealed class ProducerApp : IAsyncDisposable
 
     public IWebHookPublisher Publisher => _app.Services.GetRequiredService<IWebHookPublisher>();
 
-    public static async Task<ProducerApp> StartAsync(Action<WebHookProducerOptions>? configure = null, Action<IServiceCollection>? services = null)
+    /// <param name="configure">Producer options.</param>
+    /// <param name="services">More services.</param>
+    /// <param name="map">Maps the app's endpoints; the management API at /webhooks by default.</param>
+    public static async Task<ProducerApp> StartAsync(Action<WebHookProducerOptions>? configure = null, Action<IServiceCollection>? services = null,
+        Action<WebApplication>? map = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
         var store = new RecordingStore();
@@ -37,7 +41,7 @@ public sealed class ProducerApp : IAsyncDisposable
                 TestProducer.AddTestProducer(s, time, store, configure);
                 services?.Invoke(s);
             },
-            a => a.MapWebHookSubscriptions());
+            map ?? (a => a.MapWebHookSubscriptions()));
         return new ProducerApp(app, time, store);
     }
 
