@@ -1,0 +1,112 @@
+using Hooks.Publishing;
+using Hooks.Security;
+using Hooks.Storage;
+
+namespace Hooks.Tests.Storage;
+
+/// <summary>The store's tenant contract: fan-out, lookups, lists, counts and updates stay inside a tenant.</summary>
+public sealed class InMemoryStoreTenantTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private static WebHookSubscription Subscription(string id, string tenant, WebHookSubscriptionStatus status = WebHookSubscriptionStatus.Enabled) => new()
+    {
+        Id = id,
+        Tenant = tenant,
+        Url = new Uri("https://example.com/" + id),
+        Secrets = [new WebHookSubscriptionSecret(WebHookSecret.Generate(), T0, null)],
+        Status = status,
+        CreatedAt = T0,
+        UpdatedAt = T0,
+    };
+
+    private static WebHookMessageDraft Draft(string? tenant, string? key = null) => new()
+    {
+        Message = new WebHookMessage { Id = WebHookIds.NewMessageId(T0), Tenant = tenant, EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
+        IdempotencyKey = key,
+    };
+
+    private static async Task<InMemoryWebHookStore> TwoTenantsAsync()
+    {
+        var store = new InMemoryWebHookStore();
+        await store.CreateSubscriptionAsync(Subscription("sub_a1", "a"));
+        await store.CreateSubscriptionAsync(Subscription("sub_a2", "a", WebHookSubscriptionStatus.Disabled));
+        await store.CreateSubscriptionAsync(Subscription("sub_b1", "b"));
+        return store;
+    }
+
+    [Fact]
+    public async Task Fan_out_selects_the_enabled_subscriptions_of_the_message_tenant()
+    {
+        var store = await TwoTenantsAsync();
+
+        var toA = await store.AppendMessageAsync(Draft("a"));
+        var toNobody = await store.AppendMessageAsync(Draft("c"));
+        var toAll = await store.AppendMessageAsync(Draft(null));
+        await store.UpdateSubscriptionAsync((await store.GetSubscriptionAsync("sub_a2"))! with { Status = WebHookSubscriptionStatus.Enabled });
+        var toAAgain = await store.AppendMessageAsync(Draft("a"));
+
+        Assert.Equal(1, toA.Deliveries);
+        Assert.Equal(0, toNobody.Deliveries);
+        Assert.Equal(2, toAll.Deliveries);
+        Assert.Equal(2, toAAgain.Deliveries);
+        var leased = await store.LeaseDueAsync(T0, 100, TimeSpan.FromMinutes(1));
+        Assert.All(leased, l => Assert.Equal(l.Subscription.Tenant, l.Delivery.Tenant));
+        Assert.Equal(["sub_a1", "sub_a1", "sub_a1", "sub_a2", "sub_b1"], leased.Select(l => l.Subscription.Id).Order(StringComparer.Ordinal));
+        Assert.Equal("c", (await store.GetMessageAsync(toNobody.MessageId))!.Tenant);
+    }
+
+    [Fact]
+    public async Task Lookups_lists_and_counts_answer_within_the_tenant()
+    {
+        var store = await TwoTenantsAsync();
+
+        Assert.NotNull(await store.GetSubscriptionAsync("a", "sub_a1"));
+        Assert.Null(await store.GetSubscriptionAsync("b", "sub_a1"));
+        Assert.NotNull(await store.GetSubscriptionAsync("sub_a1")); // the unscoped lookup, for subscription-authenticated callers
+        Assert.Equal(["sub_a1", "sub_a2"], (await store.ListSubscriptionsAsync("a", null, 10)).Select(s => s.Id));
+        Assert.Equal(["sub_a2"], (await store.ListSubscriptionsAsync("a", "sub_a1", 10)).Select(s => s.Id));
+        Assert.Equal(["sub_b1"], (await store.ListSubscriptionsAsync("b", null, 10)).Select(s => s.Id));
+        Assert.Equal(3, (await store.ListSubscriptionsAsync(null, null, 10)).Count);
+        Assert.Equal(2, await store.CountSubscriptionsAsync("a"));
+        Assert.Equal(0, await store.CountSubscriptionsAsync("c"));
+
+        Assert.True(await store.DeleteSubscriptionAsync("sub_a2"));
+        Assert.Equal(1, await store.CountSubscriptionsAsync("a"));
+    }
+
+    [Fact]
+    public async Task An_update_never_moves_a_subscription_to_another_tenant()
+    {
+        var store = await TwoTenantsAsync();
+        var a1 = (await store.GetSubscriptionAsync("sub_a1"))!;
+
+        Assert.False(await store.UpdateSubscriptionAsync(a1 with { Tenant = "b", Description = "moved" }));
+
+        Assert.Equal(a1, await store.GetSubscriptionAsync("sub_a1"));
+        Assert.Equal(1, (await store.AppendMessageAsync(Draft("a"))).Deliveries);
+        Assert.Equal(1, (await store.AppendMessageAsync(Draft("b"))).Deliveries);
+    }
+
+    [Fact]
+    public async Task A_subscription_with_an_invalid_tenant_is_refused()
+    {
+        var store = new InMemoryWebHookStore();
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.CreateSubscriptionAsync(Subscription("sub_x", "bad tenant")));
+        Assert.Empty(await store.ListSubscriptionsAsync(null, null, 10));
+    }
+
+    [Fact]
+    public async Task Idempotency_keys_are_per_tenant_in_the_store()
+    {
+        var store = await TwoTenantsAsync();
+        var a = await store.AppendMessageAsync(Draft("a", "k"));
+        var b = await store.AppendMessageAsync(Draft("b", "k"));
+        var all = await store.AppendMessageAsync(Draft(null, "k"));
+
+        Assert.False(b.Duplicate);
+        Assert.False(all.Duplicate);
+        Assert.Equal(a.MessageId, (await store.AppendMessageAsync(Draft("a", "k"))).MessageId);
+        Assert.Equal(all.MessageId, (await store.AppendMessageAsync(Draft(null, "k"))).MessageId);
+    }
+}
