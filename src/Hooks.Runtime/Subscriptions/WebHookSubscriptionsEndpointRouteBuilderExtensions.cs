@@ -78,6 +78,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
             });
             group.ProducesProblem(401).ProducesProblem(403);
         }
+        DescribePrefixParameters(group, prefix);
         group.MapGet("/event-types", ListEventTypes)
             .WithSummary("Lists the event types a subscription may ask for, with the JSON Schema of each one's body.");
         group.MapPost("/subscriptions", Create)
@@ -114,6 +115,37 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         group.MapPost("/subscriptions/{id}/messages/{messageId}/redeliver", Redeliver).ProducesProblem(404)
             .WithSummary("Sends a message again to a subscription that had a delivery of it.");
         return group;
+    }
+
+    /// <summary>
+    /// The prefix's route parameters (<c>/tenants/{tenant}/webhooks</c>) bind to no handler parameter, so OpenAPI would
+    /// leave them out of every operation: described here as required string path parameters.
+    /// </summary>
+    private static void DescribePrefixParameters(RouteGroupBuilder group, string prefix)
+    {
+        var names = Microsoft.AspNetCore.Routing.Patterns.RoutePatternFactory.Parse(prefix).Parameters.Select(p => p.Name).ToArray();
+        if (names.Length == 0)
+        {
+            return;
+        }
+        group.AddOpenApiOperationTransformer((operation, context, cancellationToken) =>
+        {
+            operation.Parameters ??= [];
+            for (var i = names.Length - 1; i >= 0; i--)
+            {
+                if (!operation.Parameters.Any(p => p.In == ParameterLocation.Path && p.Name == names[i]))
+                {
+                    operation.Parameters.Insert(0, new OpenApiParameter
+                    {
+                        Name = names[i],
+                        In = ParameterLocation.Path,
+                        Required = true,
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    });
+                }
+            }
+            return Task.CompletedTask;
+        });
     }
 
     private const string JsonContentType = "application/json";
