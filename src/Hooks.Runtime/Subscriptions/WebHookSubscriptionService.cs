@@ -178,6 +178,20 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
         return true;
     }
 
+    /// <summary>
+    /// The registered event types <paramref name="tenant"/> may subscribe to (every one when no
+    /// <see cref="WebHookProducerOptions.TenantEventTypeFilter"/> is set, or for the operator view's <c>null</c>).
+    /// </summary>
+    public IEnumerable<WebHookEventDescriptor> EventTypesFor(string? tenant)
+    {
+        if (tenant is null || options.Value.TenantEventTypeFilter is not { } allows)
+        {
+            return catalog.All;
+        }
+        var owner = new WebHookTenant(tenant);
+        return catalog.All.Where(d => allows(owner, d.Type));
+    }
+
     // One create at a time when a per-tenant limit is set, so two at once cannot both pass the count.
     private readonly SemaphoreSlim _creating = new(1, 1);
 

@@ -177,9 +177,10 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
 
     private static JsonAnswer<T, Status202> Accepted<T>(T value, JsonTypeInfo<T> typeInfo) => new(value, typeInfo);
 
-    private static JsonAnswer<EventTypeListResponse, Status200> ListEventTypes([FromServices] WebHookSubscriptionService service)
+    private static JsonAnswer<EventTypeListResponse, Status200> ListEventTypes(HttpContext context, [FromServices] WebHookSubscriptionService service)
     {
-        var data = service.Catalog.All.Select(d => new EventTypeResponse { Type = d.Type, Description = d.Description, Schema = d.EnvelopeSchema }).ToList();
+        // A tenant sees the types it may subscribe to; the operator view sees them all.
+        var data = service.EventTypesFor(Scope(context).Tenant).Select(d => new EventTypeResponse { Type = d.Type, Description = d.Description, Schema = d.EnvelopeSchema }).ToList();
         return Ok(new EventTypeListResponse { Data = data }, EventCatalogJsonContext.Default.EventTypeListResponse);
     }
 

@@ -28,7 +28,4 @@ public sealed class WebHookTenantScope
     /// <summary>The scope of one tenant.</summary>
     public static WebHookTenantScope For(WebHookTenant tenant) =>
         tenant.Id == WebHookTenant.DefaultId ? DefaultTenant : new WebHookTenantScope(tenant.Id);
-
-    /// <summary>Whether the scope lets its caller see a subscription of <paramref name="tenant"/>.</summary>
-    internal bool Includes(string tenant) => Tenant is null || string.Equals(Tenant, tenant, StringComparison.Ordinal);
 }

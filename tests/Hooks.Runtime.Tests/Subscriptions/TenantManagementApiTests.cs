@@ -207,8 +207,12 @@ public sealed class TenantManagementApiTests
         await AssertProblemAsync(await SendAsync(app, "free", HttpMethod.Patch, $"/webhooks/subscriptions/{allowed}", """{"eventTypes":["order.cancelled"]}"""),
             HttpStatusCode.BadRequest, "eventTypes");
         Assert.Equal(["order.created"], (await app.Store.GetSubscriptionAsync(allowed))!.EventTypes);
-        // Other tenants are not restricted.
+        // Other tenants are not restricted; each sees the types it may have.
         await CreateAsync(app, "paid", new Uri("https://example.com/p"), ""","eventTypes":["order.*"]""");
+        var freeTypes = await ReadAsync(await SendAsync(app, "free", HttpMethod.Get, "/webhooks/event-types"));
+        Assert.Equal(["customer.created", "order.created"], freeTypes["data"]!.AsArray().Select(t => (string)t!["type"]!));
+        var paidTypes = await ReadAsync(await SendAsync(app, "paid", HttpMethod.Get, "/webhooks/event-types"));
+        Assert.Equal(["customer.created", "order.cancelled", "order.created"], paidTypes["data"]!.AsArray().Select(t => (string)t!["type"]!));
     }
 
     [Fact]
