@@ -5,12 +5,18 @@ using Xunit.Abstractions;
 
 namespace Hooks.Tests.Storage;
 
-/// <summary>The store's tenant contract: fan-out, lookups, lists, counts and updates stay inside a tenant.</summary>
-public sealed class InMemoryStoreTenantTests(ITestOutputHelper output)
+/// <summary>
+/// The store contract's tenant part, for every <see cref="IWebHookStore"/>: fan-out, lookups, lists, counts, updates and
+/// idempotency keys stay inside a tenant. A store's tests derive from it and say how to make an empty store.
+/// </summary>
+public abstract class StoreTenantConformanceTests
 {
+    /// <summary>A new, empty store.</summary>
+    protected abstract IWebHookStore CreateStore();
+
     private static readonly DateTimeOffset T0 = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private static WebHookSubscription Subscription(string id, string tenant, WebHookSubscriptionStatus status = WebHookSubscriptionStatus.Enabled) => new()
+    protected static WebHookSubscription Subscription(string id, string tenant, WebHookSubscriptionStatus status = WebHookSubscriptionStatus.Enabled) => new()
     {
         Id = id,
         Tenant = tenant,
@@ -21,15 +27,15 @@ public sealed class InMemoryStoreTenantTests(ITestOutputHelper output)
         UpdatedAt = T0,
     };
 
-    private static WebHookMessageDraft Draft(string? tenant, string? key = null) => new()
+    protected static WebHookMessageDraft Draft(string? tenant, string? key = null) => new()
     {
         Message = new WebHookMessage { Id = WebHookIds.NewMessageId(T0), Tenant = tenant, EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
         IdempotencyKey = key,
     };
 
-    private static async Task<InMemoryWebHookStore> TwoTenantsAsync()
+    private async Task<IWebHookStore> TwoTenantsAsync()
     {
-        var store = new InMemoryWebHookStore();
+        var store = CreateStore();
         await store.CreateSubscriptionAsync(Subscription("sub_a1", "a"));
         await store.CreateSubscriptionAsync(Subscription("sub_a2", "a", WebHookSubscriptionStatus.Disabled));
         await store.CreateSubscriptionAsync(Subscription("sub_b1", "b"));
@@ -92,7 +98,7 @@ public sealed class InMemoryStoreTenantTests(ITestOutputHelper output)
     [Fact]
     public async Task A_subscription_with_an_invalid_tenant_is_refused()
     {
-        var store = new InMemoryWebHookStore();
+        var store = CreateStore();
         await Assert.ThrowsAsync<ArgumentException>(async () => await store.CreateSubscriptionAsync(Subscription("sub_x", "bad tenant")));
         Assert.Empty(await store.ListSubscriptionsAsync(null, null, 10));
     }
@@ -110,6 +116,13 @@ public sealed class InMemoryStoreTenantTests(ITestOutputHelper output)
         Assert.Equal(a.MessageId, (await store.AppendMessageAsync(Draft("a", "k"))).MessageId);
         Assert.Equal(all.MessageId, (await store.AppendMessageAsync(Draft(null, "k"))).MessageId);
     }
+
+}
+
+/// <summary>The in-memory store against the tenant contract, and its fan-out's allocations.</summary>
+public sealed class InMemoryStoreTenantTests(ITestOutputHelper output) : StoreTenantConformanceTests
+{
+    protected override IWebHookStore CreateStore() => new InMemoryWebHookStore();
 
     /// <summary>
     /// Publish is a hot path: fanning out within one tenant of many allocates what a single-tenant store does for the
