@@ -26,7 +26,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private readonly WebHookDeliverySignal _signal;
     private readonly TimeProvider _time;
     private readonly WebHookProducerOptions _options;
-    private readonly WebHookRetrySchedule _schedule;
+    private readonly WebHookOutcomePolicy _policy;
     private readonly ILogger _logger;
     private readonly Channel<WebHookLease> _queue;
     private readonly int _queueCapacity;
@@ -63,7 +63,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
         _signal = signal;
         _time = time;
         _options = options.Value;
-        _schedule = new WebHookRetrySchedule([.. _options.RetrySchedule], _options.RetryJitter);
+        _policy = new WebHookOutcomePolicy(new WebHookRetrySchedule([.. _options.RetrySchedule], _options.RetryJitter),
+            _options.MaxRetryAfter, _options.DisableAfterFailingFor);
         _logger = logger;
         // Enough queued work to keep every worker busy between two refills, and no more: queued leases are held.
         _queueCapacity = Math.Max(_options.LeaseBatchSize, 2 * _options.MaxConcurrency);
@@ -466,13 +467,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
             stoppingToken.ThrowIfCancellationRequested();
         }
 
-        var status = WebHookDeliveryStatus.Pending;
-        DateTimeOffset next = default;
-        string? disable = null;
+        var step = _policy.Decide(sent.Outcome, sent.RetryAfter, number, startedAt, subscription.FailingSince);
         switch (sent.Outcome)
         {
             case WebHookAttemptOutcome.Succeeded:
-                status = WebHookDeliveryStatus.Succeeded;
                 if (WebHookDiagnostics.DeliveryLatency.Enabled)
                 {
                     WebHookDiagnostics.DeliveryLatency.Record((_time.GetUtcNow() - lease.Message.Timestamp).TotalSeconds);
@@ -480,22 +478,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 Log.Delivered(_logger, delivery.MessageId, subscription.Id, number, sent.StatusCode);
                 break;
             case WebHookAttemptOutcome.Gone:
-                status = WebHookDeliveryStatus.Failed;
-                disable = "The endpoint answered 410 Gone.";
                 break;
             default:
-                var delay = _schedule.DelayAfter(number);
-                if (sent.Outcome == WebHookAttemptOutcome.BackOff && sent.RetryAfter is { } retryAfter && delay is not null)
+                if (step.Exhausted)
                 {
-                    delay = retryAfter > _options.MaxRetryAfter ? _options.MaxRetryAfter : retryAfter;
-                }
-                if (delay is { } d)
-                {
-                    next = startedAt + d;
-                }
-                else
-                {
-                    status = WebHookDeliveryStatus.Failed;
                     if (subscription.FailingSince is null)
                     {
                         Log.Exhausted(_logger, delivery.MessageId, subscription.Id, number);
@@ -505,13 +491,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
                         Log.ExhaustedWhileFailing(_logger, delivery.MessageId, subscription.Id, number);
                     }
                 }
-                var failingSince = subscription.FailingSince ?? startedAt;
-                if (startedAt - failingSince >= _options.DisableAfterFailingFor)
-                {
-                    disable = $"Failing without a success since {failingSince:O}.";
-                }
                 Log.AttemptFailed(_logger, number, delivery.MessageId, subscription.Id, sent.Outcome, sent.StatusCode, sent.Error,
-                    status == WebHookDeliveryStatus.Pending ? next : null);
+                    step.Status == WebHookDeliveryStatus.Pending ? step.NextAttemptAt : null);
                 break;
         }
 
@@ -548,9 +529,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 Error = sent.Error,
                 Location = sent.Location,
             },
-            NewStatus = status,
-            NextAttemptAt = next,
-            DisableSubscriptionReason = disable,
+            NewStatus = step.Status,
+            NextAttemptAt = step.NextAttemptAt,
+            DisableSubscriptionReason = step.DisableSubscriptionReason,
         };
     }
 }
