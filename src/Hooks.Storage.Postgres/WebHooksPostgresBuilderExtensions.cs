@@ -1,7 +1,9 @@
+using Hooks.Delivery;
 using Hooks.Hosting;
 using Hooks.Receiving;
 using Hooks.Storage.Postgres;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -11,7 +13,8 @@ public static class WebHooksPostgresBuilderExtensions
 {
     /// <summary>
     /// Keeps Hooks' state in the PostgreSQL database <paramref name="connectionString"/> names: in this version, the
-    /// ids a consumer's receivers handled, shared by all its instances and kept across restarts. The schema is created
+    /// ids a consumer's receivers handled, shared by all its instances and kept across restarts; and a producer's
+    /// dispatchers on every instance wake through <c>LISTEN/NOTIFY</c> when any instance publishes. The schema is created
     /// or migrated when the app starts (once, however many instances start together). Call it once, before or after
     /// <c>AddReceiver</c>.
     /// </summary>
@@ -43,6 +46,10 @@ public static class WebHooksPostgresBuilderExtensions
         services.AddSingleton(database);
         services.Replace(ServiceDescriptor.Singleton<IWebHookIdempotencyStore>(sp =>
             new PostgresWebHookIdempotencyStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())));
+        // Dispatchers on every instance wake on any instance's publish.
+        services.Replace(ServiceDescriptor.Singleton<IWebHookNotifier>(sp => new PostgresWebHookNotifier(
+            sp.GetRequiredService<PostgresDatabase>().DataSource, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PostgresWebHookNotifier>>())));
         services.AddHostedService<PostgresStorageInitializer>();
         return builder;
     }

@@ -24,6 +24,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private readonly IWebHookStore _store;
     private readonly WebHookSender _sender;
     private readonly WebHookDeliverySignal _signal;
+    private readonly IWebHookNotifier _notifier;
     private readonly TimeProvider _time;
     private readonly WebHookProducerOptions _options;
     private readonly WebHookOutcomePolicy _policy;
@@ -55,12 +56,13 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private int _wakes;
     private int _drainedAtWake = -1;
 
-    public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, TimeProvider time,
-        IOptions<WebHookProducerOptions> options, IMeterFactory meters, ILogger<WebHookDeliveryService> logger)
+    public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, IWebHookNotifier notifier,
+        TimeProvider time, IOptions<WebHookProducerOptions> options, IMeterFactory meters, ILogger<WebHookDeliveryService> logger)
     {
         _store = store;
         _sender = sender;
         _signal = signal;
+        _notifier = notifier;
         _time = time;
         _options = options.Value;
         _policy = new WebHookOutcomePolicy(new WebHookRetrySchedule([.. _options.RetrySchedule], _options.RetryJitter),
@@ -84,6 +86,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
     {
         _wakeTimer = _time.CreateTimer(static state => ((WebHookDeliverySignal)state!).Notify(), _signal,
             Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // Publishes and redeliveries, here or (with a shared notifier) on another instance, ring the loop's signal.
+        using var notifications = _notifier.Subscribe(_signal.Notify);
         var workers = new Task[_options.MaxConcurrency];
         for (var i = 0; i < workers.Length; i++)
         {

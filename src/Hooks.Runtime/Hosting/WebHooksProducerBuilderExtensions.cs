@@ -43,6 +43,7 @@ public static class WebHooksProducerBuilderExtensions
         services.AddMetrics(); // the dispatcher's backlog gauge is on the app's own meter
         services.TryAddSingleton<IWebHookStore>(_ => new InMemoryWebHookStore());
         services.AddSingleton<WebHookDeliverySignal>();
+        services.TryAddSingleton<IWebHookNotifier, InProcessWebHookNotifier>();
         services.AddSingleton<WebHookSender>();
         services.AddSingleton<WebHookPublisher>();
         services.AddSingleton<IWebHookPublisher>(sp => sp.GetRequiredService<WebHookPublisher>());

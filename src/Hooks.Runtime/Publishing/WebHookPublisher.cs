@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Hooks.Publishing;
 
 /// <summary>The outbox publisher: serializes once, stores the message and its deliveries, wakes the dispatcher.</summary>
-internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, WebHookDeliverySignal signal,
+internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, IWebHookNotifier signal,
     ILogger<WebHookPublisher> logger) : IWebHookPublisher
 {
     [ThreadStatic]
