@@ -174,10 +174,10 @@ internal sealed partial class PostgresWebHookNotifier : IWebHookNotifier, IAsync
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Could not notify other instances that deliveries are due; they find them at their next poll.", EventName = "NotifyFailed")]
+        [LoggerMessage(4001, LogLevel.Warning, "Could not notify other instances that deliveries are due; they find them at their next poll.", EventName = "NotifyFailed")]
         public static partial void NotifyFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(2, LogLevel.Warning, "Listening for delivery notifications failed; retrying in {DelaySeconds} s (dispatchers poll meanwhile).", EventName = "ListenFailed")]
+        [LoggerMessage(4002, LogLevel.Warning, "Listening for delivery notifications failed; retrying in {DelaySeconds} s (dispatchers poll meanwhile).", EventName = "ListenFailed")]
         public static partial void ListenFailed(ILogger logger, double delaySeconds, Exception exception);
     }
 }

@@ -1,6 +1,7 @@
 using Hooks.Delivery;
 using Hooks.Hosting;
 using Hooks.Receiving;
+using Hooks.Security;
 using Hooks.Storage.Postgres;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -44,6 +45,9 @@ public static class WebHooksPostgresBuilderExtensions
     {
         var services = builder.Services;
         services.AddSingleton(database);
+        // Subscription secrets are kept encrypted with the app's Data Protection key ring.
+        services.AddDataProtection();
+        services.TryAddSingleton<WebHookSecretProtector>();
         services.Replace(ServiceDescriptor.Singleton<IWebHookIdempotencyStore>(sp =>
             new PostgresWebHookIdempotencyStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())));
         // Dispatchers on every instance wake on any instance's publish.

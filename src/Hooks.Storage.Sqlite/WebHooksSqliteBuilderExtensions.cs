@@ -1,5 +1,6 @@
 using Hooks.Hosting;
 using Hooks.Receiving;
+using Hooks.Security;
 using Hooks.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -22,6 +23,9 @@ public static class WebHooksSqliteBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var services = builder.Services;
         services.AddSingleton(sp => new SqliteDatabase(connectionString, sp.GetRequiredService<TimeProvider>()));
+        // Subscription secrets are kept encrypted with the app's Data Protection key ring.
+        services.AddDataProtection();
+        services.TryAddSingleton<WebHookSecretProtector>();
         services.Replace(ServiceDescriptor.Singleton<IWebHookIdempotencyStore>(sp =>
             new SqliteWebHookIdempotencyStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>())));
         services.AddHostedService<SqliteStorageInitializer>();

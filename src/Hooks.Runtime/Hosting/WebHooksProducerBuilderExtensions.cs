@@ -59,6 +59,7 @@ public static class WebHooksProducerBuilderExtensions
         services.AddSingleton(sp => new WebHookAddressGuard(sp.GetRequiredService<IOptions<WebHookProducerOptions>>().Value.AllowedNetworks));
         services.AddSingleton<WebHookDeliveryService>();
         services.AddHostedService(sp => sp.GetRequiredService<WebHookDeliveryService>());
+        services.AddHostedService<InMemoryStoreProductionWarning>();
 
         services.AddHttpClient(WebHookSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp =>
