@@ -77,8 +77,10 @@ internal sealed class SqliteDatabase : IAsyncDisposable
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             using (var pragmas = connection.CreateCommand())
             {
-                // WAL: readers do not block the writer nor it them; the setting is kept in the file.
-                pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;";
+                // WAL: readers do not block the writer nor it them; the setting is kept in the file. synchronous=NORMAL
+                // in WAL mode: a commit survives the process dying (the point here), and the fsync moves from every
+                // commit to checkpoints; only a power loss may take the last commits back.
+                pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;";
                 await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             await SqliteMigrator.MigrateAsync(connection, _migrations, _time, cancellationToken).ConfigureAwait(false);
