@@ -52,7 +52,8 @@ internal sealed partial class PostgresWebHookNotifier : IWebHookNotifier, IAsync
         }
         if (Interlocked.CompareExchange(ref _sending, 1, 0) == 0)
         {
-            _sender = SendAsync();
+            // Off the publisher's thread: the first publish of a burst does not wait for a connection.
+            _sender = Task.Run(SendAsync);
         }
     }
 

@@ -10,7 +10,7 @@ namespace Hooks.Storage.Postgres.Migrations;
 /// </summary>
 internal static class PostgresMigrator
 {
-    /// <summary>The advisory lock key Hooks' migrations take ("hooks" + schema, as a number).</summary>
+    /// <summary>The advisory lock key Hooks' migrations take: "hooks_v1" in ASCII, as a number.</summary>
     internal const long LockKey = 0x686F6F6B735F7631; // "hooks_v1"
 
     public static async Task<IReadOnlyList<int>> MigrateAsync(NpgsqlDataSource dataSource, IReadOnlyList<StorageMigration> migrations,
