@@ -32,7 +32,9 @@ var modeIndex = Array.IndexOf(args, "--mode");
 var mode = modeIndex >= 0 && modeIndex + 1 < args.Length ? args[modeIndex + 1] : "both"; // both | naive | pipeline | receive
 if (mode == "receive")
 {
-    await ReceiveBenchmark.RunAsync(messages, Arg("--concurrency", 32), rounds);
+    var storeIndex = Array.IndexOf(args, "--store"); // memory | sqlite | postgres (HOOKS_POSTGRES): the idempotency store
+    await ReceiveBenchmark.RunAsync(messages, Arg("--concurrency", 32), rounds,
+        storeIndex >= 0 && storeIndex + 1 < args.Length ? args[storeIndex + 1] : "memory");
     return 0;
 }
 

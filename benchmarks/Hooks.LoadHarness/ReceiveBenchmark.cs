@@ -50,17 +50,29 @@ internal static class ReceiveBenchmark
 {
     private static long _bareHandled;
 
-    public static async Task RunAsync(int requests, int concurrency, int rounds)
+    public static async Task RunAsync(int requests, int concurrency, int rounds, string store = "memory")
     {
         Console.WriteLine($"Receive benchmark: {requests} requests per round and endpoint, concurrency {concurrency}, {rounds} round(s), " +
-                          $"{Environment.ProcessorCount} cores, .NET {Environment.Version}");
+                          $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, idempotency store: {store}");
         var secret = WebHookSecret.Generate();
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ReceiveJson.Default));
-        builder.Services.AddWebHooks().AddReceiver(o => o.Secrets.Add(secret.Reveal()));
+        var hooks = builder.Services.AddWebHooks();
+        var sqliteFile = Path.Combine(Path.GetTempPath(), $"hooks-bench-{Guid.NewGuid():N}.db");
+        switch (store)
+        {
+            case "sqlite":
+                hooks.UseSqlite($"Data Source={sqliteFile}");
+                break;
+            case "postgres":
+                hooks.UsePostgres(Environment.GetEnvironmentVariable("HOOKS_POSTGRES")
+                    ?? throw new InvalidOperationException("--store postgres needs HOOKS_POSTGRES (a connection string)."));
+                break;
+        }
+        hooks.AddReceiver(o => o.Secrets.Add(secret.Reveal()));
         var app = builder.Build();
         app.MapWebHooks("/webhooks");
         app.MapPost("/bare", (BareEnvelope envelope) =>

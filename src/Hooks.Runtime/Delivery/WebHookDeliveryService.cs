@@ -24,9 +24,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private readonly IWebHookStore _store;
     private readonly WebHookSender _sender;
     private readonly WebHookDeliverySignal _signal;
+    private readonly IWebHookNotifier _notifier;
     private readonly TimeProvider _time;
     private readonly WebHookProducerOptions _options;
-    private readonly WebHookRetrySchedule _schedule;
+    private readonly WebHookOutcomePolicy _policy;
     private readonly ILogger _logger;
     private readonly Channel<WebHookLease> _queue;
     private readonly int _queueCapacity;
@@ -55,15 +56,17 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private int _wakes;
     private int _drainedAtWake = -1;
 
-    public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, TimeProvider time,
-        IOptions<WebHookProducerOptions> options, IMeterFactory meters, ILogger<WebHookDeliveryService> logger)
+    public WebHookDeliveryService(IWebHookStore store, WebHookSender sender, WebHookDeliverySignal signal, IWebHookNotifier notifier,
+        TimeProvider time, IOptions<WebHookProducerOptions> options, IMeterFactory meters, ILogger<WebHookDeliveryService> logger)
     {
         _store = store;
         _sender = sender;
         _signal = signal;
+        _notifier = notifier;
         _time = time;
         _options = options.Value;
-        _schedule = new WebHookRetrySchedule([.. _options.RetrySchedule], _options.RetryJitter);
+        _policy = new WebHookOutcomePolicy(new WebHookRetrySchedule([.. _options.RetrySchedule], _options.RetryJitter),
+            _options.MaxRetryAfter, _options.DisableAfterFailingFor);
         _logger = logger;
         // Enough queued work to keep every worker busy between two refills, and no more: queued leases are held.
         _queueCapacity = Math.Max(_options.LeaseBatchSize, 2 * _options.MaxConcurrency);
@@ -83,6 +86,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
     {
         _wakeTimer = _time.CreateTimer(static state => ((WebHookDeliverySignal)state!).Notify(), _signal,
             Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // Publishes and redeliveries, here or (with a shared notifier) on another instance, ring the loop's signal.
+        using var notifications = _notifier.Subscribe(_signal.Notify);
         var workers = new Task[_options.MaxConcurrency];
         for (var i = 0; i < workers.Length; i++)
         {
@@ -466,13 +471,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
             stoppingToken.ThrowIfCancellationRequested();
         }
 
-        var status = WebHookDeliveryStatus.Pending;
-        DateTimeOffset next = default;
-        string? disable = null;
+        var step = _policy.Decide(sent.Outcome, sent.RetryAfter, number, startedAt, subscription.FailingSince);
         switch (sent.Outcome)
         {
             case WebHookAttemptOutcome.Succeeded:
-                status = WebHookDeliveryStatus.Succeeded;
                 if (WebHookDiagnostics.DeliveryLatency.Enabled)
                 {
                     WebHookDiagnostics.DeliveryLatency.Record((_time.GetUtcNow() - lease.Message.Timestamp).TotalSeconds);
@@ -480,22 +482,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 Log.Delivered(_logger, delivery.MessageId, subscription.Id, number, sent.StatusCode);
                 break;
             case WebHookAttemptOutcome.Gone:
-                status = WebHookDeliveryStatus.Failed;
-                disable = "The endpoint answered 410 Gone.";
                 break;
             default:
-                var delay = _schedule.DelayAfter(number);
-                if (sent.Outcome == WebHookAttemptOutcome.BackOff && sent.RetryAfter is { } retryAfter && delay is not null)
+                if (step.Exhausted)
                 {
-                    delay = retryAfter > _options.MaxRetryAfter ? _options.MaxRetryAfter : retryAfter;
-                }
-                if (delay is { } d)
-                {
-                    next = startedAt + d;
-                }
-                else
-                {
-                    status = WebHookDeliveryStatus.Failed;
                     if (subscription.FailingSince is null)
                     {
                         Log.Exhausted(_logger, delivery.MessageId, subscription.Id, number);
@@ -505,13 +495,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
                         Log.ExhaustedWhileFailing(_logger, delivery.MessageId, subscription.Id, number);
                     }
                 }
-                var failingSince = subscription.FailingSince ?? startedAt;
-                if (startedAt - failingSince >= _options.DisableAfterFailingFor)
-                {
-                    disable = $"Failing without a success since {failingSince:O}.";
-                }
                 Log.AttemptFailed(_logger, number, delivery.MessageId, subscription.Id, sent.Outcome, sent.StatusCode, sent.Error,
-                    status == WebHookDeliveryStatus.Pending ? next : null);
+                    step.Status == WebHookDeliveryStatus.Pending ? step.NextAttemptAt : null);
                 break;
         }
 
@@ -561,9 +546,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 Error = sent.Error,
                 Location = sent.Location,
             },
-            NewStatus = status,
-            NextAttemptAt = next,
-            DisableSubscriptionReason = disable,
+            NewStatus = step.Status,
+            NextAttemptAt = step.NextAttemptAt,
+            DisableSubscriptionReason = step.DisableSubscriptionReason,
         };
     }
 }

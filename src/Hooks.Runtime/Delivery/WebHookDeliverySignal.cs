@@ -3,8 +3,9 @@ using System.Threading.Channels;
 namespace Hooks.Delivery;
 
 /// <summary>
-/// Wakes the dispatcher when something became due now (a publish, a redelivery, a low queue, the retry timer).
-/// Many publishers ring it at once: after the first ring, others only read a flag until the dispatcher resets it.
+/// Wakes the dispatcher when something became due now (the <see cref="IWebHookNotifier"/>'s publish and redelivery
+/// notifications, a low queue, the retry timer). Many publishers ring it at once: after the first ring, others only
+/// read a flag until the dispatcher resets it.
 /// </summary>
 internal sealed class WebHookDeliverySignal
 {

@@ -43,6 +43,7 @@ public static class WebHooksProducerBuilderExtensions
         services.AddMetrics(); // the dispatcher's backlog gauge is on the app's own meter
         services.TryAddSingleton<IWebHookStore>(_ => new InMemoryWebHookStore());
         services.AddSingleton<WebHookDeliverySignal>();
+        services.TryAddSingleton<IWebHookNotifier, InProcessWebHookNotifier>();
         services.AddSingleton<WebHookSender>();
         services.AddSingleton<WebHookPublisher>();
         services.AddSingleton<IWebHookPublisher>(sp => sp.GetRequiredService<WebHookPublisher>());
@@ -58,6 +59,7 @@ public static class WebHooksProducerBuilderExtensions
         services.AddSingleton(sp => new WebHookAddressGuard(sp.GetRequiredService<IOptions<WebHookProducerOptions>>().Value.AllowedNetworks));
         services.AddSingleton<WebHookDeliveryService>();
         services.AddHostedService(sp => sp.GetRequiredService<WebHookDeliveryService>());
+        services.AddHostedService<InMemoryStoreProductionWarning>();
 
         services.AddHttpClient(WebHookSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp =>

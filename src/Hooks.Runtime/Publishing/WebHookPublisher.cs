@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace Hooks.Publishing;
 
 /// <summary>The outbox publisher: serializes once, stores the message and its deliveries, wakes the dispatcher.</summary>
-internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, WebHookDeliverySignal signal,
+internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, IWebHookNotifier signal,
     IOptions<WebHookProducerOptions> options, ILogger<WebHookPublisher> logger) : IWebHookPublisher
 {
     [ThreadStatic]

@@ -15,7 +15,7 @@ internal sealed record SubscriptionInput(string? Url, IReadOnlyList<string>? Eve
 
 /// <summary>Validates owner input and applies subscription changes to the store.</summary>
 internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEventCatalog catalog, TimeProvider time,
-    IOptions<WebHookProducerOptions> options, WebHookIntentVerifier verifier, WebHookPublisher publisher, WebHookDeliverySignal signal,
+    IOptions<WebHookProducerOptions> options, WebHookIntentVerifier verifier, WebHookPublisher publisher, IWebHookNotifier signal,
     WebHookAddressGuard guard) : IDisposable
 {
     public const int MaxEventTypes = 64;

@@ -1,0 +1,60 @@
+using Hooks.Delivery;
+using Hooks.Hosting;
+using Hooks.Receiving;
+using Hooks.Security;
+using Hooks.Storage.Postgres;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Stores Hooks' state in PostgreSQL, shared by every instance of the app.</summary>
+public static class WebHooksPostgresBuilderExtensions
+{
+    /// <summary>
+    /// Keeps Hooks' state in the PostgreSQL database <paramref name="connectionString"/> names: in this version, the
+    /// ids a consumer's receivers handled, shared by all its instances and kept across restarts; and a producer's
+    /// dispatchers on every instance wake through <c>LISTEN/NOTIFY</c> when any instance publishes. The schema is created
+    /// or migrated when the app starts (once, however many instances start together). Call it once, before or after
+    /// <c>AddReceiver</c>.
+    /// </summary>
+    /// <param name="builder">The Hooks builder.</param>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    public static WebHooksBuilder UsePostgres(this WebHooksBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return builder.UsePostgres(_ => new PostgresDatabase(NpgsqlDataSource.Create(connectionString), ownsDataSource: true));
+    }
+
+    /// <summary>
+    /// Keeps Hooks' state in the PostgreSQL database of <paramref name="dataSource"/>, which the app configured and
+    /// disposes itself. See <see cref="UsePostgres(WebHooksBuilder, string)"/>.
+    /// </summary>
+    /// <param name="builder">The Hooks builder.</param>
+    /// <param name="dataSource">The app's Npgsql data source.</param>
+    public static WebHooksBuilder UsePostgres(this WebHooksBuilder builder, NpgsqlDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(dataSource);
+        return builder.UsePostgres(_ => new PostgresDatabase(dataSource, ownsDataSource: false));
+    }
+
+    private static WebHooksBuilder UsePostgres(this WebHooksBuilder builder, Func<IServiceProvider, PostgresDatabase> database)
+    {
+        var services = builder.Services;
+        services.AddSingleton(database);
+        // Subscription secrets are kept encrypted with the app's Data Protection key ring.
+        services.AddDataProtection();
+        services.TryAddSingleton<WebHookSecretProtector>();
+        services.Replace(ServiceDescriptor.Singleton<IWebHookIdempotencyStore>(sp =>
+            new PostgresWebHookIdempotencyStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())));
+        // Dispatchers on every instance wake on any instance's publish.
+        services.Replace(ServiceDescriptor.Singleton<IWebHookNotifier>(sp => new PostgresWebHookNotifier(
+            sp.GetRequiredService<PostgresDatabase>().DataSource, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PostgresWebHookNotifier>>())));
+        services.AddHostedService<PostgresStorageInitializer>();
+        return builder;
+    }
+}

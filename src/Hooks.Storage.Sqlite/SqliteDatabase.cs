@@ -1,0 +1,114 @@
+using Hooks.Storage.Sqlite.Migrations;
+using Microsoft.Data.Sqlite;
+
+namespace Hooks.Storage.Sqlite;
+
+/// <summary>
+/// One SQLite database as Hooks uses it: a single writer connection (SQLite admits one writer at a time; queuing
+/// in process is cheaper than retrying on <c>SQLITE_BUSY</c>), opened with WAL and a busy timeout for the other
+/// processes on the same file, and migrated to the newest schema before its first use.
+/// </summary>
+internal sealed class SqliteDatabase : IAsyncDisposable
+{
+    /// <summary>How long a statement waits for another process's write lock before it fails.</summary>
+    internal static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly string _connectionString;
+    private readonly IReadOnlyList<StorageMigration> _migrations;
+    private readonly TimeProvider _time;
+    private SqliteConnection? _connection;
+    private bool _disposed;
+
+    public SqliteDatabase(string connectionString, TimeProvider time)
+        : this(connectionString, time, StorageMigration.Embedded)
+    {
+    }
+
+    internal SqliteDatabase(string connectionString, TimeProvider time, IReadOnlyList<StorageMigration> migrations)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ArgumentNullException.ThrowIfNull(time);
+        // Parsed now, so a malformed string fails at registration rather than at the first message.
+        _connectionString = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = (int)BusyTimeout.TotalSeconds }.ToString();
+        _time = time;
+        _migrations = migrations;
+    }
+
+    /// <summary>Opens the connection and migrates the schema, unless done already.</summary>
+    public async Task EnsureReadyAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the writer connection, alone.</summary>
+    public async Task<T> RunAsync<T, TState>(TState state, Func<SqliteConnection, TState, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = _connection ?? await OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await work(connection, state, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_connection is { } open)
+        {
+            return open;
+        }
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using (var pragmas = connection.CreateCommand())
+            {
+                // WAL: readers do not block the writer nor it them; the setting is kept in the file. synchronous=NORMAL
+                // in WAL mode: a commit survives the process dying (the point here), and the fsync moves from every
+                // commit to checkpoints; only a power loss may take the last commits back.
+                pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;";
+                await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await SqliteMigrator.MigrateAsync(connection, _migrations, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        _connection = connection;
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            if (_connection is { } connection)
+            {
+                _connection = null;
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using Hooks.Hosting;
+using Hooks.Receiving;
+using Hooks.Security;
+using Hooks.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Stores Hooks' state in SQLite.</summary>
+public static class WebHooksSqliteBuilderExtensions
+{
+    /// <summary>
+    /// Keeps Hooks' state in the SQLite database <paramref name="connectionString"/> names (for example
+    /// <c>"Data Source=hooks.db"</c>): in this version, the ids a consumer's receivers handled, so a delivery retried
+    /// after a restart does not run its handler twice. The schema is created or migrated when the app starts.
+    /// Call it once, before or after <c>AddReceiver</c>.
+    /// </summary>
+    /// <param name="builder">The Hooks builder.</param>
+    /// <param name="connectionString">A Microsoft.Data.Sqlite connection string.</param>
+    public static WebHooksBuilder UseSqlite(this WebHooksBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var services = builder.Services;
+        services.AddSingleton(sp => new SqliteDatabase(connectionString, sp.GetRequiredService<TimeProvider>()));
+        // Subscription secrets are kept encrypted with the app's Data Protection key ring.
+        services.AddDataProtection();
+        services.TryAddSingleton<WebHookSecretProtector>();
+        services.Replace(ServiceDescriptor.Singleton<IWebHookIdempotencyStore>(sp =>
+            new SqliteWebHookIdempotencyStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>())));
+        services.AddHostedService<SqliteStorageInitializer>();
+        return builder;
+    }
+}

@@ -1,0 +1,58 @@
+using Hooks.Storage.Postgres;
+using Hooks.Storage.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hooks.Storage.Tests.Notifications;
+
+/// <summary>LISTEN/NOTIFY between two instances, each with its own data source (its own connections), as two processes.</summary>
+public sealed class PostgresNotifierTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [SkippableFact]
+    public async Task A_notify_on_one_instance_wakes_the_subscribers_of_another()
+    {
+        await using var db = await PostgresServer.CreateDatabaseAsync();
+        await using var sourceA = db.CreateDataSource();
+        await using var sourceB = db.CreateDataSource();
+        await using var publisher = new PostgresWebHookNotifier(sourceA, TimeProvider.System, NullLogger<PostgresWebHookNotifier>.Instance);
+        await using var dispatcher = new PostgresWebHookNotifier(sourceB, TimeProvider.System, NullLogger<PostgresWebHookNotifier>.Instance);
+        var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listening = false;
+        using var subscription = dispatcher.Subscribe(() => { if (Volatile.Read(ref listening)) woken.TrySetResult(); });
+        await dispatcher.Listening.WaitAsync(Patience); // the ring on connecting has happened; only a NOTIFY completes `woken` now
+        Volatile.Write(ref listening, true);
+
+        publisher.Notify();
+
+        await woken.Task.WaitAsync(Patience);
+    }
+
+    [SkippableFact]
+    public async Task Notify_wakes_the_local_subscribers_at_once_and_every_burst_reaches_the_other_instance()
+    {
+        await using var db = await PostgresServer.CreateDatabaseAsync();
+        await using var sourceA = db.CreateDataSource();
+        await using var sourceB = db.CreateDataSource();
+        await using var a = new PostgresWebHookNotifier(sourceA, TimeProvider.System, NullLogger<PostgresWebHookNotifier>.Instance);
+        await using var b = new PostgresWebHookNotifier(sourceB, TimeProvider.System, NullLogger<PostgresWebHookNotifier>.Instance);
+        var local = 0;
+        using var localSubscription = a.Subscribe(() => Interlocked.Increment(ref local));
+        var remote = System.Threading.Channels.Channel.CreateUnbounded<bool>();
+        var ready = false;
+        using var remoteSubscription = b.Subscribe(() => { if (Volatile.Read(ref ready)) remote.Writer.TryWrite(true); });
+        await Task.WhenAll(a.Listening, b.Listening).WaitAsync(Patience);
+        Volatile.Write(ref ready, true);
+        var before = Volatile.Read(ref local);
+
+        // Many publishers at once: each wakes the local dispatcher; the burst reaches the other instance.
+        Parallel.For(0, 1000, _ => a.Notify());
+        Assert.Equal(before + 1000, Volatile.Read(ref local));
+        await remote.Reader.ReadAsync().AsTask().WaitAsync(Patience);
+
+        // A later burst is sent too, after the first has gone.
+        while (remote.Reader.TryRead(out _)) { }
+        a.Notify();
+        await remote.Reader.ReadAsync().AsTask().WaitAsync(Patience);
+    }
+}
