@@ -31,6 +31,7 @@ public sealed class PtthProducer : IAsyncDisposable
         Address = address;
         Store = store;
         Logs = logs;
+        Client.BaseAddress = address;
     }
 
     public WebApplication App { get; }
@@ -42,6 +43,8 @@ public sealed class PtthProducer : IAsyncDisposable
     public RecordingStore Store { get; }
 
     public CapturingLoggerProvider Logs { get; }
+
+    public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
 
     public IWebHookPublisher Publisher => App.Services.GetRequiredService<IWebHookPublisher>();
 
@@ -101,6 +104,7 @@ public sealed class PtthProducer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
     }
