@@ -51,11 +51,20 @@ public sealed class PtthProducer : IAsyncDisposable
     internal ReversedConnections Connections => App.Services.GetRequiredService<ReversedConnections>();
 
     public static async Task<PtthProducer> StartAsync(RecordingStore? store = null, int port = 0,
-        Action<WebHookReverseHttpOptions>? reverse = null, Action<WebHookProducerOptions>? producer = null)
+        Action<WebHookReverseHttpOptions>? reverse = null, Action<WebHookProducerOptions>? producer = null,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? https = null)
     {
         store ??= new RecordingStore();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        if (https is null)
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        }
+        else
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.UseHttps(https)));
+        }
         var logs = new CapturingLoggerProvider();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(logs);

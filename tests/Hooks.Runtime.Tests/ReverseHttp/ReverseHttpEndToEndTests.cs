@@ -38,6 +38,36 @@ public sealed class ReverseHttpEndToEndTests
     }
 
     [Fact]
+    public async Task Consumer_dials_an_https_producer()
+    {
+        using var certificate = SelfSigned();
+        var secret = WebHookSecret.Generate();
+        await using var producer = await PtthProducer.StartAsync(https: certificate);
+        Assert.Equal("https", producer.Address.Scheme);
+        var subscription = await producer.SubscribeAsync(secret);
+        await using var consumer = await PtthConsumer.StartAsync(producer.UpgradeUrl, subscription.Id, secret, o =>
+            o.ConfigureHandler = handler => handler.SslOptions.RemoteCertificateValidationCallback =
+                (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString());
+
+        await producer.Publisher.PublishAsync(new OrderCreated("o-tls", 1m));
+        await WaitForSuccessAsync(producer.Store, 1);
+        Assert.Equal("o-tls", ((OrderCreated)Assert.Single(consumer.Log.Calls).Event).OrderId);
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 SelfSigned()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+            created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+    }
+
+    [Fact]
     public async Task Consumer_reconnects_after_a_producer_restart_and_deliveries_made_meanwhile_arrive()
     {
         var secret = WebHookSecret.Generate();
