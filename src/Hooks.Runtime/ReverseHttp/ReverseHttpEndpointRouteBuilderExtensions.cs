@@ -38,7 +38,7 @@ public static class ReverseHttpEndpointRouteBuilderExtensions
         {
             throw new InvalidOperationException("MapReverseHttp needs the producer: call services.AddWebHooks().AddProducer() first.");
         }
-        return endpoints.MapPost(pattern, UpgradeAsync).WithDisplayName("Reverse HTTP upgrade");
+        return endpoints.MapPost(pattern, (RequestDelegate)UpgradeAsync).WithDisplayName("Reverse HTTP upgrade");
     }
 
     private static async Task UpgradeAsync(HttpContext http)

@@ -33,7 +33,7 @@ public sealed class WebHookReverseHttpClientOptions
     /// A connection with no request in progress from which nothing arrived for this long is taken for dead and
     /// closed (the producer pings idle connections every 10 s), then dialled again.
     /// </summary>
-    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(25);
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How long dialling and the upgrade exchange may take.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
