@@ -79,6 +79,7 @@ public sealed class ReverseHttpRefusalTests
         var subscription = await producer.SubscribeAsync(secret);
         var answer = await ExchangeAsync(producer, RawHttpConnection.UpgradeHead(subscription.Id, secret, contentLength: 2), "{}");
         Assert.Equal(400, answer.Status);
+        Assert.Equal("application/problem+json", answer.Headers["Content-Type"]);
         Assert.False(answer.Headers.ContainsKey("Upgrade"));
     }
 
@@ -93,6 +94,7 @@ public sealed class ReverseHttpRefusalTests
         var answer = await ExchangeAsync(producer, head);
         Assert.Equal(426, answer.Status);
         Assert.Equal("PTTH/1.0, PTTH/0.9", answer.Headers["Upgrade"]);
+        Assert.Equal("application/problem+json", answer.Headers["Content-Type"]);
     }
 
     [Fact]
