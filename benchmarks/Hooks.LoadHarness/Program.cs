@@ -6,6 +6,9 @@
 //       [--per-subscription <concurrency>] [--warmup 60000]
 //   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- --mode receive [--messages 20000] [--concurrency 32] [--rounds 3]
 //       requests/s through the generated MapWebHooks endpoint next to a bare minimal-API endpoint (ReceiveBenchmark.cs)
+//   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- --mode reversed [--messages 20000] [--concurrency 16] [--rounds 3]
+//       [--latency-samples 500]: deliveries/s over reversed connections next to direct delivery to the same consumer,
+//       and publish-to-handler p50/p99 for both (ReverseBenchmark.cs)
 // HOOKS_LOAD_VERBOSE=1 adds per-run connections, allocation and GC counts.
 using System.Buffers;
 using System.Diagnostics;
@@ -30,6 +33,11 @@ var receiverDelay = TimeSpan.FromMilliseconds(Arg("--receiver-delay-ms", 0));
 var perSubscription = Arg("--per-subscription", concurrency);
 var modeIndex = Array.IndexOf(args, "--mode");
 var mode = modeIndex >= 0 && modeIndex + 1 < args.Length ? args[modeIndex + 1] : "both"; // both | naive | pipeline | receive
+if (mode == "reversed")
+{
+    await ReverseBenchmark.RunAsync(messages, Arg("--concurrency", 16), rounds, Arg("--latency-samples", 500));
+    return 0;
+}
 if (mode == "receive")
 {
     var storeIndex = Array.IndexOf(args, "--store"); // memory | sqlite | postgres (HOOKS_POSTGRES): the idempotency store

@@ -467,7 +467,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
         else
         {
-            sent = await _sender.SendAsync(subscription.Url, delivery.MessageId, lease.Message.Body, secrets, number, startedAt, timeout, hmac).ConfigureAwait(false);
+            sent = await _sender.SendAsync(subscription.Id, subscription.Url, delivery.MessageId, lease.Message.Body, secrets, number, startedAt, timeout, hmac).ConfigureAwait(false);
             stoppingToken.ThrowIfCancellationRequested();
         }
 

@@ -23,7 +23,8 @@ internal readonly record struct WebHookSendResult(
     string? Location = null);
 
 /// <summary>Signs and sends one attempt through the <c>Hooks</c> named HTTP client; classifies the result.</summary>
-internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, TimeProvider time, IOptions<WebHookProducerOptions> options)
+internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, TimeProvider time, IOptions<WebHookProducerOptions> options,
+    ReverseHttp.ReversedConnections reversed)
 {
     /// <summary>The name of the <see cref="HttpClient"/> deliveries use.</summary>
     public const string HttpClientName = "Hooks.Delivery";
@@ -38,7 +39,7 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
 
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<WebHookSendResult> SendAsync(Uri url, string messageId, ReadOnlyMemory<byte> body,
+    public async ValueTask<WebHookSendResult> SendAsync(string subscriptionId, Uri url, string messageId, ReadOnlyMemory<byte> body,
         WebHookSecret[] secrets, int attempt, DateTimeOffset now, WebHookAttemptTimeout timeout, WebHookHmacCache hmac)
     {
         var settings = options.Value;
@@ -59,11 +60,28 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         headers.TryAddWithoutValidation(WebHookHeaders.Attempt, AttemptText(attempt));
         headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
 
-        var client = _invoker ??= new HttpMessageInvoker(handlerFactory.CreateHandler(HttpClientName), disposeHandler: false);
         var started = time.GetTimestamp();
         var token = timeout.Start(settings.RequestTimeout);
+        ReverseHttp.ReversedConnection? connection = null;
         try
         {
+            HttpMessageInvoker client;
+            if (ReverseHttp.WebHookReverseHttpAddress.IsReversed(url))
+            {
+                // Over a reversed connection of the subscription (docs/reverse-http.md): the same request, signature,
+                // classification and recording; only the connection comes from the consumer's dial-in.
+                connection = await reversed.AcquireAsync(subscriptionId, token).ConfigureAwait(false);
+                if (connection is null)
+                {
+                    return new(WebHookAttemptOutcome.ConnectionError, null, null, null, time.GetElapsedTime(started), NoReversedConnection);
+                }
+                request.RequestUri = connection.RequestUri(url);
+                client = reversed.Invoker;
+            }
+            else
+            {
+                client = _invoker ??= new HttpMessageInvoker(handlerFactory.CreateHandler(HttpClientName), disposeHandler: false);
+            }
             // HttpMessageInvoker returns once the headers are read; the body is read below, up to 1 KiB.
             using var response = await client.SendAsync(request, token).ConfigureAwait(false);
             var duration = time.GetElapsedTime(started);
@@ -92,8 +110,14 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         finally
         {
             timeout.Stop();
+            if (connection is not null)
+            {
+                reversed.Release(connection);
+            }
         }
     }
+
+    private const string NoReversedConnection = "Connection failed: no reversed connection from the consumer is open.";
 
     // The schedule has a handful of attempts: their header values are made once.
     private static readonly string[] AttemptTexts = [.. Enumerable.Range(0, 33).Select(i => i.ToString(CultureInfo.InvariantCulture))];

@@ -84,6 +84,7 @@ public static class WebHooksProducerBuilderExtensions
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             // The default loggers write URLs, which may carry tokens in their query.
             .RemoveAllLoggers();
+        ReverseHttpServiceCollectionExtensions.AddReverseHttpDelivery(services, TimeSpan.FromSeconds(10));
         return builder;
     }
 }

@@ -21,7 +21,7 @@ namespace Hooks.Subscriptions;
 /// <c>webhook.ping</c> message that must be answered with any 2xx.
 /// </summary>
 internal sealed class WebHookIntentVerifier(IHttpClientFactory httpClientFactory, TimeProvider time,
-    IOptions<WebHookProducerOptions> options, ILogger<WebHookIntentVerifier> logger)
+    IOptions<WebHookProducerOptions> options, ILogger<WebHookIntentVerifier> logger, ReverseHttp.ReversedConnections reversed)
 {
     private static readonly TimeSpan ChallengeTimeout = TimeSpan.FromSeconds(10);
 
@@ -55,8 +55,11 @@ internal sealed class WebHookIntentVerifier(IHttpClientFactory httpClientFactory
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            var client = httpClientFactory.CreateClient(WebHookSender.HttpClientName);
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            // A ptth:// URL's challenge travels over a reversed connection the consumer opened (docs/reverse-http.md).
+            using var response = ReverseHttp.WebHookReverseHttpAddress.IsReversed(url)
+                ? await reversed.SendAsync(subscription.Id, request, url, linked.Token).ConfigureAwait(false)
+                : await httpClientFactory.CreateClient(WebHookSender.HttpClientName)
+                    .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
             if (ping)
             {
                 failure = response.IsSuccessStatusCode ? null : $"The signed ping was answered with {(int)response.StatusCode}, not 2xx.";

@@ -56,6 +56,12 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
             {
                 errors["url"] = ["The URL is not an absolute URL."];
             }
+            else if (ReverseHttp.WebHookReverseHttpAddress.IsReversed(parsed))
+            {
+                // Delivered over connections the consumer opens: no host is connected to, so no address rule applies.
+                if (ReverseHttp.WebHookReverseHttpAddress.Problem(parsed) is { } problem) errors["url"] = [problem];
+                else url = parsed;
+            }
             else if (parsed.Scheme != Uri.UriSchemeHttps && !(o.AllowHttp && parsed.Scheme == Uri.UriSchemeHttp))
             {
                 errors["url"] = [o.AllowHttp
