@@ -48,7 +48,8 @@ internal static class HooksCli
     /// <summary>Parses and runs; usage errors exit with <see cref="ExitCodes.Usage"/> (System.CommandLine's default is 1).</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, CancellationToken cancellationToken = default)
     {
-        var parsed = Build(console).Parse(args);
+        // No response files: @path is how --data, --body and friends read a file, so the parser must leave it alone.
+        var parsed = Build(console).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         if (parsed.Action is ParseErrorAction)
         {
