@@ -27,6 +27,9 @@ public sealed class PackedTool : IAsyncLifetime
 
     public string ToolDirectory => Path.Combine(Root, "tools");
 
+    /// <summary>A nuget.config whose only source is the local feed.</summary>
+    public string ConfigFile => Path.Combine(Root, "nuget.config");
+
     public string Executable => Path.Combine(ToolDirectory, OperatingSystem.IsWindows() ? "hooks.exe" : "hooks");
 
     public async Task InitializeAsync()
@@ -42,7 +45,7 @@ public sealed class PackedTool : IAsyncLifetime
             $"-p:Version={Version}", "-nodeReuse:false", "--disable-build-servers");
 
         // Only the local feed: the tool must install from its own package and nothing else.
-        var config = Path.Combine(Root, "nuget.config");
+        var config = ConfigFile;
         await File.WriteAllTextAsync(config, $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
