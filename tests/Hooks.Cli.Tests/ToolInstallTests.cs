@@ -24,7 +24,7 @@ public sealed class ToolInstallTests(PackedTool tool)
     [Fact]
     public async Task Dnx_runs_the_package_without_installing_it()
     {
-        var output = await DotNet.RunAsync(tool.Root, TimeSpan.FromMinutes(5), "dnx", "Hooks.Cli", "--version", tool.Version, "--configfile", tool.ConfigFile,
+        var output = await DotNet.RunAsync(tool.Root, TimeSpan.FromMinutes(5), "dnx", "Hooks.Cli", "--version", tool.Version, "--source", tool.FeedDirectory,
             "--yes", "--", "secret", "new");
 
         var secret = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();

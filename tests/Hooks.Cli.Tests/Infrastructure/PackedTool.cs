@@ -27,9 +27,6 @@ public sealed class PackedTool : IAsyncLifetime
 
     public string ToolDirectory => Path.Combine(Root, "tools");
 
-    /// <summary>A nuget.config whose only source is the local feed.</summary>
-    public string ConfigFile => Path.Combine(Root, "nuget.config");
-
     public string Executable => Path.Combine(ToolDirectory, OperatingSystem.IsWindows() ? "hooks.exe" : "hooks");
 
     public async Task InitializeAsync()
@@ -44,19 +41,9 @@ public sealed class PackedTool : IAsyncLifetime
         await DotNet.RunAsync(sources, TimeSpan.FromMinutes(10), "pack", "src/Hooks.Cli/Hooks.Cli.csproj", "-c", "Release", "-o", FeedDirectory,
             $"-p:Version={Version}", "-nodeReuse:false", "--disable-build-servers");
 
-        // Only the local feed: the tool must install from its own package and nothing else.
-        var config = ConfigFile;
-        await File.WriteAllTextAsync(config, $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{FeedDirectory}" />
-              </packageSources>
-            </configuration>
-            """);
+        // As the README says to: only the local feed (--source replaces every other source).
         await DotNet.RunAsync(Root, TimeSpan.FromMinutes(5), "tool", "install", "Hooks.Cli", "--tool-path", ToolDirectory,
-            "--version", Version, "--configfile", config);
+            "--version", Version, "--source", FeedDirectory);
     }
 
     /// <summary>Runs the installed <c>hooks</c> with <paramref name="environment"/> (HOOKS_* from the test host never leak in).</summary>
