@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Hooks.Cli.Tests.Infrastructure;
 using Hooks.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace Hooks.Cli.Tests;
 
@@ -204,6 +206,23 @@ public sealed class CommandTests
         var list = await InProcessCli.RunAsync(["subscriptions", "list", "--limit", "1"], producer.Environment);
         Assert.Matches(@"ID\s+STATUS\s+URL\s+EVENT TYPES\s+DESCRIPTION", list.Out);
         Assert.DoesNotContain(ProducerWithApi.Token, created.All + list.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_redirecting_api_is_not_followed_and_the_error_names_where_it_points()
+    {
+        await using var app = await Hooks.Tests.Infrastructure.LoopbackApp.StartAsync(_ => { }, a => a.Run(context =>
+        {
+            context.Response.StatusCode = 301;
+            context.Response.Headers.Location = "https://elsewhere.example/api/webhooks/event-types";
+            return Task.CompletedTask;
+        }));
+
+        var run = await InProcessCli.RunAsync("events", "--api", new Uri(app.Address, "/api/webhooks").ToString());
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Contains("301 Moved Permanently to GET /api/webhooks/event-types", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Location: https://elsewhere.example/api/webhooks/event-types (redirects are not followed", run.Error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -116,6 +116,10 @@ internal sealed class ManagementClient(Uri api, string? token, CliConsole consol
     {
         var lines = new List<string> { $"the API answered {answer.StatusLine} to {method} {new Uri(_base, path).AbsolutePath}" };
         lines.AddRange(answer.Describe().Select(l => "  " + l));
+        if (answer.Location is { } location)
+        {
+            lines.Add($"  Location: {location.OriginalString} (redirects are not followed: point --api at the final URL)");
+        }
         switch (answer.Status)
         {
             case HttpStatusCode.Unauthorized:
