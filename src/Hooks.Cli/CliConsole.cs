@@ -1,10 +1,14 @@
 namespace Hooks.Cli;
 
 /// <summary>Where a command reads and writes: the process's console, or a test's buffers.</summary>
-internal sealed class CliConsole(TextWriter output, TextWriter error, Func<Stream> openInput, Func<string, string?> variables)
+internal sealed class CliConsole(TextWriter output, TextWriter error, Func<Stream> openInput, Func<string, string?> variables, bool inputIsTerminal = false)
 {
     /// <summary>The real console and environment.</summary>
-    public static CliConsole System { get; } = new(Console.Out, Console.Error, Console.OpenStandardInput, global::System.Environment.GetEnvironmentVariable);
+    public static CliConsole System { get; } = new(Console.Out, Console.Error, Console.OpenStandardInput, global::System.Environment.GetEnvironmentVariable,
+        !Console.IsInputRedirected);
+
+    /// <summary>Whether stdin is a terminal (nothing piped in): reading a body from it would wait for typing.</summary>
+    public bool InputIsTerminal { get; } = inputIsTerminal;
 
     public TextWriter Out { get; } = output;
 

@@ -25,6 +25,10 @@ internal static class Inputs
         }
         if (value is null or "-")
         {
+            if (console.InputIsTerminal)
+            {
+                throw new CliFailure(ExitCodes.Usage, $"No body: pipe one in (… | hooks …) or pass {option} @file.");
+            }
             await using var input = console.OpenInput();
             return await ReadBoundedAsync(input, "standard input", cancellationToken).ConfigureAwait(false);
         }

@@ -89,6 +89,27 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Sign_with_no_body_piped_in_says_how_to_give_one_instead_of_waiting()
+    {
+        var run = await InProcessCli.RunAsync(["sign", "--secret", WebHookSecret.Generate().Reveal()]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("No body: pipe one in", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("msg 1")]
+    [InlineData("msg_é")]
+    [InlineData("")]
+    public async Task An_id_a_receiver_would_refuse_is_a_usage_error(string id)
+    {
+        var run = await InProcessCli.RunAsync(["sign", "--secret", WebHookSecret.Generate().Reveal(), "--body", "{}", "--id", id]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--id must be 1 to 256 printable ASCII characters", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_command_needing_a_secret_without_one_says_how_to_give_it()
     {
         var run = await InProcessCli.RunAsync("sign", "--body", "x");

@@ -17,7 +17,19 @@ internal static class SigningOptions
 
     public static Option<bool> Json() => new("--json") { Description = "Print JSON for scripts instead of text." };
 
-    public static Option<string> Id() => new("--id") { Description = "The webhook-id. Default: a new msg_… id.", HelpName = "id" };
+    public static Option<string> Id()
+    {
+        var id = new Option<string>("--id") { Description = "The webhook-id. Default: a new msg_… id.", HelpName = "id" };
+        id.Validators.Add(r =>
+        {
+            // What receivers accept (and what a header can carry): 1 to 256 printable ASCII characters, no spaces.
+            if (r.GetValueOrDefault<string>() is { } value && (value.Length is 0 or > 256 || value.Any(c => c is <= ' ' or > '~')))
+            {
+                r.AddError("--id must be 1 to 256 printable ASCII characters without spaces.");
+            }
+        });
+        return id;
+    }
 
     public static Option<long?> Timestamp() => new("--timestamp")
     {
