@@ -10,7 +10,7 @@ internal static class DeliveryCommands
     public static Command Deliveries(CliConsole console)
     {
         var id = SubscriptionsCommand.IdArgument();
-        var status = new Option<string>("--status") { Description = "Only deliveries in this state.", HelpName = "state" }
+        var status = new Option<string>("--status") { Description = "Only deliveries in this state." }
             .AcceptOnlyFromAmong("pending", "succeeded", "failed");
         var message = new Option<string>("--message") { Description = "Only deliveries of this message (msg_…).", HelpName = "id" };
         var before = new Option<long?>("--before") { Description = "Older than this delivery id: the 'next' of the previous page.", HelpName = "id" };

@@ -280,7 +280,6 @@ internal sealed class SubscriptionFields
     public Option<string> Verification { get; } = new Option<string>("--verification")
     {
         Description = "How the URL proves it wants the events: challenge (the default), or ping or none where the producer's policy allows.",
-        HelpName = "mode",
     }.AcceptOnlyFromAmong("challenge", "ping", "none");
 
     public static SubscriptionFields Create(bool forCreate) => new(forCreate);
