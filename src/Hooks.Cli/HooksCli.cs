@@ -81,7 +81,7 @@ internal static class HooksCli
     /// Runs a command body: a <see cref="CliFailure"/> becomes its message on stderr and its exit code; Ctrl+C ends
     /// quietly with 130 as shells expect.
     /// </summary>
-    public static void SetHandler(this Command command, CliConsole console, Func<ParseResult, CancellationToken, Task<int>> run) =>
+    public static void SetCliAction(this Command command, CliConsole console, Func<ParseResult, CancellationToken, Task<int>> run) =>
         command.SetAction(async (result, cancellationToken) =>
         {
             try

@@ -20,7 +20,7 @@ internal static class DeliveryCommands
             id, status, message, before, limit,
         };
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var query = new List<string>();
             if (result.GetValue(status) is { } s) query.Add($"status={s}");
@@ -63,7 +63,7 @@ internal static class DeliveryCommands
             id, delivery,
         };
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var json = result.GetValue(api.Json);
             var attempts = await api.Client(result, console).SendAsync(HttpMethod.Get,
@@ -97,7 +97,7 @@ internal static class DeliveryCommands
             id, message,
         };
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var json = result.GetValue(api.Json);
             var subscription = result.GetRequiredValue(id);
@@ -129,7 +129,7 @@ internal static class DeliveryCommands
             id, since,
         };
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var from = Inputs.Time(result.GetRequiredValue(since), "--since", TimeProvider.System);
             var json = result.GetValue(api.Json);

@@ -10,7 +10,7 @@ internal static class EventsCommand
     {
         var command = new Command("events", "List the event types a producer sends, to subscribe to (--json adds each one's JSON Schema).");
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var json = result.GetValue(api.Json);
             var types = await api.Client(result, console).SendAsync(HttpMethod.Get, "event-types", null, ManagementClient.Json.EventTypeListResponse, json,

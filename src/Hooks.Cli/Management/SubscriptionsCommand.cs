@@ -20,7 +20,7 @@ internal static class SubscriptionsCommand
         var after = new Option<string>("--after") { Description = "Start after this id: the 'next' of the previous page.", HelpName = "id" };
         var command = new Command("list", "List subscriptions, oldest first.") { limit, after };
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var query = new List<string>();
             if (result.GetValue(limit) is { } n) query.Add($"limit={n}");
@@ -57,7 +57,7 @@ internal static class SubscriptionsCommand
         var command = new Command("create", "Create a subscription. Its secret is printed once: store it where the receiver reads it.") { url, secret };
         fields.AddTo(command);
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var request = fields.Request(result);
             request.Url = result.GetRequiredValue(url);
@@ -85,7 +85,7 @@ internal static class SubscriptionsCommand
         var id = IdArgument();
         var command = new Command("delete", "Delete a subscription and its pending deliveries.") { id };
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var subscription = result.GetRequiredValue(id);
             await api.Client(result, console).SendAsync(HttpMethod.Delete, $"subscriptions/{ManagementClient.Segment(subscription)}", null, cancellationToken).ConfigureAwait(false);
@@ -110,7 +110,7 @@ internal static class SubscriptionsCommand
         var command = new Command("update", "Change the members given; the others stay as they are.") { id, url };
         fields.AddTo(command);
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var request = fields.Request(result);
             request.Url = result.GetValue(url);
@@ -137,7 +137,7 @@ internal static class SubscriptionsCommand
         var reason = new Option<string>("--reason") { Description = "Why, for whoever looks at it later.", HelpName = "text" };
         var command = new Command("disable", "Disable a subscription: its deliveries wait until it is enabled.") { id, reason };
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var json = result.GetValue(api.Json);
             var body = ManagementClient.Body(new DisableRequest { Reason = result.GetValue(reason) }, ManagementClient.Json.DisableRequest);
@@ -159,7 +159,7 @@ internal static class SubscriptionsCommand
         var secret = new Option<string>("--secret") { Description = "Use this whsec_… secret instead of a generated one.", HelpName = "whsec_…" };
         var command = new Command("rotate", "Add a new signing secret, printed once; the old one keeps signing too for the producer's overlap (24 h by default).") { id, secret };
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var json = result.GetValue(api.Json);
             var body = ManagementClient.Body(new RotateSecretRequest { Secret = result.GetValue(secret) }, ManagementClient.Json.RotateSecretRequest);
@@ -180,7 +180,7 @@ internal static class SubscriptionsCommand
         var id = IdArgument();
         var command = new Command("test", "Send a webhook.test message to this subscription only.") { id };
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var json = result.GetValue(api.Json);
             var sent = await api.Client(result, console).SendAsync(HttpMethod.Post, $"subscriptions/{ManagementClient.Segment(result.GetRequiredValue(id))}/test",
@@ -200,7 +200,7 @@ internal static class SubscriptionsCommand
         var id = IdArgument();
         var command = new Command(name, description) { id };
         var api = ManagementOptions.AddTo(command);
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var json = result.GetValue(api.Json);
             var subscription = await api.Client(result, console).SendAsync(method, $"subscriptions/{ManagementClient.Segment(result.GetRequiredValue(id))}{suffix}",

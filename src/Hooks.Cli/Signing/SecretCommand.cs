@@ -14,7 +14,7 @@ internal static class SecretCommand
         {
             json,
         };
-        create.SetHandler(console, async (result, _) =>
+        create.SetCliAction(console, async (result, _) =>
         {
             var secret = WebHookSecret.Generate().Reveal();
             if (result.GetValue(json))

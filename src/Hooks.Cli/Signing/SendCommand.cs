@@ -49,7 +49,7 @@ internal static class SendCommand
         {
             url, secret, type, data, id, timestamp, timeout, json,
         };
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var target = result.GetRequiredValue(url);
             var secrets = Inputs.Secrets(result.GetValue(secret), console);

@@ -22,7 +22,7 @@ internal static class SignCommand
         {
             secret, body, id, timestamp, json,
         };
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var secrets = Inputs.Secrets(result.GetValue(secret), console);
             var bytes = await Inputs.ReadBodyAsync(result.GetValue(body), console, "--body", stdinByDefault: true, cancellationToken).ConfigureAwait(false);

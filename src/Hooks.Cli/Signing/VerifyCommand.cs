@@ -42,7 +42,7 @@ internal static class VerifyCommand
         {
             secret, body, id, timestamp, signature, headers, tolerance, json,
         };
-        command.SetHandler(console, async (result, cancellationToken) =>
+        command.SetCliAction(console, async (result, cancellationToken) =>
         {
             var secrets = Inputs.Secrets(result.GetValue(secret), console);
             string? idValue = result.GetValue(id), timestampValue = result.GetValue(timestamp), signatureValue = result.GetValue(signature);
