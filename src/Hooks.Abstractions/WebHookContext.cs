@@ -12,7 +12,10 @@ public sealed class WebHookContext
     /// <summary>When the event happened, from the envelope's <c>timestamp</c>.</summary>
     public required DateTimeOffset Timestamp { get; init; }
 
-    /// <summary>When this attempt was signed, from <c>webhook-timestamp</c>.</summary>
+    /// <summary>
+    /// When this attempt was signed, from <c>webhook-timestamp</c>; for a message read while catching up, when it was
+    /// read.
+    /// </summary>
     public required DateTimeOffset SentAt { get; init; }
 
     /// <summary>The attempt number the producer reported (1 for the first), or <c>null</c> when it did not say.</summary>
@@ -39,4 +42,16 @@ public enum WebHookSource
 {
     /// <summary>The producer POSTed it to this app's endpoint.</summary>
     Push,
+
+    /// <summary>
+    /// The producer sent it as a request over a connection this app dialled out and the producer reversed (Reverse
+    /// HTTP): signed and verified exactly as a push.
+    /// </summary>
+    Reversed,
+
+    /// <summary>
+    /// This app read it from the producer's event feed while catching up on events it missed; the feed request, not
+    /// the message, was authenticated.
+    /// </summary>
+    CatchUp,
 }

@@ -1,3 +1,4 @@
+using Hooks.CatchUp;
 using Hooks.Delivery;
 using Hooks.Hosting;
 using Hooks.Receiving;
@@ -54,6 +55,8 @@ public static class WebHooksPostgresBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IWebHookNotifier>(sp => new PostgresWebHookNotifier(
             sp.GetRequiredService<PostgresDatabase>().DataSource, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PostgresWebHookNotifier>>())));
+        // The catch-up cursors, kept across restarts.
+        services.Replace(ServiceDescriptor.Singleton<IWebHookCursorStore>(sp => new PostgresWebHookCursorStore(sp.GetRequiredService<PostgresDatabase>())));
         services.AddHostedService<PostgresStorageInitializer>();
         return builder;
     }

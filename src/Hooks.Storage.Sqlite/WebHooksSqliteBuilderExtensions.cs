@@ -1,3 +1,4 @@
+using Hooks.CatchUp;
 using Hooks.Hosting;
 using Hooks.Receiving;
 using Hooks.Security;
@@ -12,7 +13,7 @@ public static class WebHooksSqliteBuilderExtensions
     /// <summary>
     /// Keeps Hooks' state in the SQLite database <paramref name="connectionString"/> names (for example
     /// <c>"Data Source=hooks.db"</c>): in this version, the ids a consumer's receivers handled, so a delivery retried
-    /// after a restart does not run its handler twice. The schema is created or migrated when the app starts.
+    /// after a restart does not run its handler twice, and how far each receiver caught up with its producer's feed. The schema is created or migrated when the app starts.
     /// Call it once, before or after <c>AddReceiver</c>.
     /// </summary>
     /// <param name="builder">The Hooks builder.</param>
@@ -28,6 +29,8 @@ public static class WebHooksSqliteBuilderExtensions
         services.TryAddSingleton<WebHookSecretProtector>();
         services.Replace(ServiceDescriptor.Singleton<IWebHookIdempotencyStore>(sp =>
             new SqliteWebHookIdempotencyStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>())));
+        // The catch-up cursors, kept across restarts.
+        services.Replace(ServiceDescriptor.Singleton<IWebHookCursorStore>(sp => new SqliteWebHookCursorStore(sp.GetRequiredService<SqliteDatabase>())));
         services.AddHostedService<SqliteStorageInitializer>();
         return builder;
     }

@@ -39,6 +39,11 @@ public static class WebHooksReceiverBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebHookReceiverOptions>, WebHookReceiverOptionsValidator>());
         services.TryAddSingleton<IWebHookIdempotencyStore>(sp => new InMemoryWebHookIdempotencyStore(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<WebHookReceivers>();
+        services.TryAddSingleton<Hooks.CatchUp.IWebHookCursorStore, Hooks.CatchUp.InMemoryWebHookCursorStore>();
+        // Messages from sources other than a mapped endpoint (the catch-up feed) go through the same pipeline.
+        services.TryAddSingleton(sp => new WebHookDispatchers(sp.GetServices<Hooks.Infrastructure.IWebHookDispatcher>()));
+        services.TryAddSingleton(sp => new WebHookMessageProcessor(sp.GetRequiredService<WebHookReceivers>(),
+            sp.GetRequiredService<WebHookDispatchers>(), sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new WebHookReceiverName(name));
         return builder;
     }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Hooks.Diagnostics;
 using Hooks.Hosting;
 using Hooks.Infrastructure;
+using Hooks.ReverseHttp;
 using Hooks.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -17,7 +18,7 @@ namespace Hooks.Receiving;
 /// to the typed handler. A forged, replayed or malformed request never reaches a handler, and a genuine one whose
 /// handler fails is not marked handled, so the producer's retry runs it again.
 /// </summary>
-internal sealed partial class WebHookReceiver : IDisposable
+internal sealed class WebHookReceiver : IDisposable
 {
     /// <summary>
     /// The challenge of every 401 (RFC 9110 requires one). No registered scheme fits, so the scheme names the
@@ -27,8 +28,6 @@ internal sealed partial class WebHookReceiver : IDisposable
 
     private readonly WebHookVerifier _verifier;
     private readonly WebHookReceiverOptions _options;
-    private readonly IWebHookIdempotencyStore _idempotency;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ReceiverRefusals _refusals;
 
@@ -37,14 +36,16 @@ internal sealed partial class WebHookReceiver : IDisposable
     {
         Name = name;
         _options = options;
-        _idempotency = idempotency;
-        _time = time;
         _logger = logger;
         _refusals = new ReceiverRefusals(name, logger, time);
         _verifier = new WebHookVerifier(options.Secrets.Select(WebHookSecret.Parse), time, options.Tolerance);
+        Pipeline = new WebHookMessagePipeline(name, options, idempotency, time, logger);
     }
 
     public string Name { get; }
+
+    /// <summary>Claim → deserialize → route → handler → mark or release: shared with every other source of messages.</summary>
+    public WebHookMessagePipeline Pipeline { get; }
 
     public void Dispose() => _refusals.Dispose();
 
@@ -201,90 +202,51 @@ internal sealed partial class WebHookReceiver : IDisposable
             return;
         }
 
-        var now = _time.GetUtcNow();
-        var key = string.Concat(Name, ":", id);
-        var claim = await _idempotency.TryClaimAsync(key, now + _options.HandlerLease, http.RequestAborted).ConfigureAwait(false);
-        if (claim == WebHookIdempotencyClaim.AlreadyHandled)
+        var context = new WebHookContext
         {
-            Log.Duplicate(_logger, Name, envelope.Type);
-            http.Response.StatusCode = StatusCodes.Status200OK;
-            return;
-        }
-        if (claim == WebHookIdempotencyClaim.InProgress)
-        {
-            Log.InProgress(_logger, Name);
-            http.Response.Headers.RetryAfter = "5";
-            await Problem.WriteAsync(http, StatusCodes.Status409Conflict, "Already being handled",
-                "Another delivery of this message is being handled; retry later.").ConfigureAwait(false);
-            return;
-        }
+            MessageId = id,
+            EventType = envelope.Type,
+            Timestamp = envelope.Timestamp,
+            SentAt = DateTimeOffset.FromUnixTimeSeconds(verification.UnixTimestamp!.Value),
+            Attempt = ParseAttempt(http.Request.Headers),
+            ReceiverName = Name,
+            // A reversed connection is served by this same endpoint: its transport marks the connection.
+            Source = http.Features.Get<ReverseHttpConnectionFeature>() is null ? WebHookSource.Push : WebHookSource.Reversed,
+            Headers = new RequestHeaderView(http.Request.Headers),
+        };
 
-        var handled = false;
-        try
+        var outcome = await Pipeline.RunAsync(context, envelope.Data(body), dispatcher, http.RequestServices, http.RequestAborted).ConfigureAwait(false);
+        switch (outcome.Status)
         {
-            var context = new WebHookContext
-            {
-                MessageId = id,
-                EventType = envelope.Type,
-                Timestamp = envelope.Timestamp,
-                SentAt = DateTimeOffset.FromUnixTimeSeconds(verification.UnixTimestamp!.Value),
-                Attempt = ParseAttempt(http.Request.Headers),
-                ReceiverName = Name,
-                Source = WebHookSource.Push,
-                Headers = new RequestHeaderView(http.Request.Headers),
-            };
-
-            WebHookDispatchResult result;
-            try
-            {
-                result = await dispatcher.DispatchAsync(context, envelope.Data(body), http.RequestServices, http.RequestAborted).ConfigureAwait(false);
-            }
-            catch (WebHookPayloadException ex)
-            {
+            case MessageStatus.Handled:
+                http.Response.StatusCode = StatusCodes.Status204NoContent;
+                break;
+            case MessageStatus.Duplicate:
+                http.Response.StatusCode = StatusCodes.Status200OK;
+                break;
+            case MessageStatus.InProgress:
+                http.Response.Headers.RetryAfter = "5";
+                await Problem.WriteAsync(http, StatusCodes.Status409Conflict, "Already being handled",
+                    "Another delivery of this message is being handled; retry later.").ConfigureAwait(false);
+                break;
+            case MessageStatus.PayloadDoesNotFit:
                 _refusals.Refused(RefusalReason.PayloadDoesNotFit);
-                await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Payload does not fit the event type", ex.Message).ConfigureAwait(false);
-                return;
-            }
-
-            if (result == WebHookDispatchResult.UnknownType)
-            {
-                Log.UnknownType(_logger, Name, envelope.Type);
-                if (_options.UnknownEventType == WebHookUnknownEventTypeBehavior.Reject)
-                {
-                    await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Unknown event type",
-                        "This receiver has no handler for the event type.").ConfigureAwait(false);
-                }
-                else
-                {
-                    http.Response.StatusCode = StatusCodes.Status200OK;
-                }
-                return;
-            }
-
-            await _idempotency.MarkHandledAsync(key, _time.GetUtcNow() + _options.DeduplicationWindow, CancellationToken.None).ConfigureAwait(false);
-            handled = true;
-            Log.Handled(_logger, Name, envelope.Type);
-            http.Response.StatusCode = StatusCodes.Status204NoContent;
-        }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
-        {
-            // The producer gave up on this attempt; its retry will run the handler again.
-        }
-        catch (Exception ex)
-        {
-            Log.HandlerFailed(_logger, Name, envelope.Type, ex);
-            if (!http.Response.HasStarted)
-            {
+                await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Payload does not fit the event type", outcome.Detail!).ConfigureAwait(false);
+                break;
+            case MessageStatus.UnknownType when _options.UnknownEventType == WebHookUnknownEventTypeBehavior.Reject:
+                await Problem.WriteAsync(http, StatusCodes.Status400BadRequest, "Unknown event type",
+                    "This receiver has no handler for the event type.").ConfigureAwait(false);
+                break;
+            case MessageStatus.UnknownType:
+                http.Response.StatusCode = StatusCodes.Status200OK;
+                break;
+            case MessageStatus.HandlerFailed when !http.Response.HasStarted:
                 await Problem.WriteAsync(http, StatusCodes.Status500InternalServerError, "Handler failed",
                     "The handler failed; the message was not marked handled, so a retry will run it again.").ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            if (!handled)
-            {
-                await _idempotency.ReleaseAsync(key, CancellationToken.None).ConfigureAwait(false);
-            }
+                break;
+            default:
+                // Canceled: the producer gave up on this attempt; its retry runs the handler again. Nothing to answer.
+                break;
         }
     }
 
@@ -406,23 +368,5 @@ internal sealed partial class WebHookReceiver : IDisposable
             var missing = result.Status == WebHookVerificationStatus.MissingHeader;
             return result.Describe(header => family.Name(header, missing));
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 2008, Level = LogLevel.Debug, Message = "Webhook receiver {Receiver} answered 409: another delivery of the message is being handled.")]
-        public static partial void InProgress(ILogger logger, string receiver);
-
-        [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Webhook receiver {Receiver} handled a {EventType} message.")]
-        public static partial void Handled(ILogger logger, string receiver, string eventType);
-
-        [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "Webhook receiver {Receiver} acknowledged a duplicate {EventType} message without handling it again.")]
-        public static partial void Duplicate(ILogger logger, string receiver, string eventType);
-
-        [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Webhook receiver {Receiver} has no handler for event type {EventType}.")]
-        public static partial void UnknownType(ILogger logger, string receiver, string eventType);
-
-        [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Webhook receiver {Receiver}: the handler for {EventType} failed; the message stays unhandled for the producer's retry.")]
-        public static partial void HandlerFailed(ILogger logger, string receiver, string eventType, Exception exception);
     }
 }

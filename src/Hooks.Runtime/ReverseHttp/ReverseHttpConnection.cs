@@ -45,6 +45,9 @@ internal sealed class ReverseHttpConnection : ConnectionContext
             PipeReader.Create(watched, new StreamPipeReaderOptions(leaveOpen: true)),
             PipeWriter.Create(watched, new StreamPipeWriterOptions(leaveOpen: true)));
         ConnectionClosed = _closedToken.Token;
+        // Requests on this connection see it through their features (Kestrel falls back to the connection's): the
+        // receiver tells handlers the message came over a reversed connection.
+        Features.Set(ReverseHttpConnectionFeature.Instance);
         var period = idleTimeout / 4;
         _watch = time.CreateTimer(static s => ((ReverseHttpConnection)s!).Check(), this, period, period);
     }
