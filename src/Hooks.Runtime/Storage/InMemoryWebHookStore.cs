@@ -49,11 +49,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private readonly Dictionary<string, int> _slotNumbers = new(StringComparer.Ordinal);
     private readonly List<SubscriptionSlot?> _slots = [];
     private readonly Stack<int> _freeSlots = new();
-    // Enabled subscriptions in id order, all and per tenant, for fan-out without walking the sorted tree (nor other
-    // tenants' subscriptions) on every append.
-    private (int Slot, WebHookSubscription Subscription)[] _enabled = [];
-    private readonly Dictionary<string, (int Slot, WebHookSubscription Subscription)[]> _enabledByTenant = new(StringComparer.Ordinal);
-    private bool _enabledStale;
+    // Subscriptions in id order, all and per tenant, for fan-out without walking the sorted tree (nor other tenants'
+    // subscriptions) on every append. Every status: disabled and pending ones get skipped deliveries (their feed).
+    private (int Slot, WebHookSubscription Subscription)[] _targets = [];
+    private readonly Dictionary<string, (int Slot, WebHookSubscription Subscription)[]> _targetsByTenant = new(StringComparer.Ordinal);
+    private bool _targetsStale;
     private readonly Dictionary<string, int> _subscriptionCounts = new(StringComparer.Ordinal);
 
     private sealed class SubscriptionSlot(string id, string tenant)
@@ -62,6 +62,12 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         public readonly string Tenant = tenant;
         public WebHookSubscription? Current;
         public readonly List<long> Deliveries = []; // ids, oldest first (removed ones are skipped, dropped now and then)
+        public long LastSequence;                   // the feed's last number given
+        public long PurgedThrough;                  // the highest feed number forgotten: cursors before it expired
+        public int Leased;                          // unexpired leases (deliveries with Holding set)
+        // Due deliveries held back by the per-subscription lease limit, in due order; one goes back to the due queue
+        // when one of the subscription's leases ends. An entry whose version no longer matches is skipped.
+        public Queue<(long Id, int Version)>? Parked;
     }
 
     // Event types by number (a catalog's few names).
@@ -110,6 +116,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     private long _evictNext = 1;
     private readonly Queue<long> _pinned = new();
     private int _evictedSinceCompaction;
+    private long _oldestKept = 1;                   // purge starts here: messages before it are all forgotten
 
     private struct MessageRecord
     {
@@ -138,11 +145,13 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         public bool DueAgainAfterLease;  // redelivery asked for while an attempt was running
         public bool HasLastAttempt;
         public bool AttemptInline;       // the delivery's only attempt is the Inline* fields
+        public bool Holding;             // its lease is counted in its slot's Leased
         public WebHookDeliveryStatus Status;
         public int Slot;
         public int AttemptCount;
         public int Version;
         public long Message;
+        public long Sequence;            // its place in its subscription's feed
         public DateTimeOffset NextAttemptAt;
         public DateTimeOffset LastAttemptAt;
         public Guid LeaseToken;
@@ -163,6 +172,10 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         {
             throw new ArgumentException("The subscription's tenant is not a valid tenant id.", nameof(subscription));
         }
+        if (subscription.Version != 1)
+        {
+            subscription = subscription with { Version = 1 };
+        }
         lock (_gate)
         {
             if (!_subscriptions.TryAdd(subscription.Id, subscription))
@@ -181,7 +194,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 _slots[number] = slot;
             }
             _slotNumbers.Add(subscription.Id, number);
-            _enabledStale = true;
+            _targetsStale = true;
             return ValueTask.FromResult(true);
         }
     }
@@ -240,19 +253,25 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> UpdateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default)
+    public ValueTask<WebHookSubscriptionUpdateResult> UpdateSubscriptionAsync(WebHookSubscription subscription, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subscription);
         lock (_gate)
         {
             if (!_subscriptions.TryGetValue(subscription.Id, out var previous) || previous.Tenant != subscription.Tenant)
             {
-                return ValueTask.FromResult(false); // absent, or another tenant's: a subscription never moves
+                // Absent, or another tenant's: a subscription never moves.
+                return ValueTask.FromResult(WebHookSubscriptionUpdateResult.NotFound);
             }
+            if (previous.Version != subscription.Version)
+            {
+                return ValueTask.FromResult(WebHookSubscriptionUpdateResult.VersionConflict);
+            }
+            subscription = subscription with { Version = previous.Version + 1 };
             var slot = _slots[_slotNumbers[subscription.Id]]!;
             _subscriptions[subscription.Id] = subscription;
             slot.Current = subscription;
-            _enabledStale = true;
+            _targetsStale = true;
             if (previous.Status != WebHookSubscriptionStatus.Enabled && subscription.Status == WebHookSubscriptionStatus.Enabled)
             {
                 // Pending deliveries were dropped from the due queue while the subscription could not receive.
@@ -265,7 +284,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     }
                 }
             }
-            return ValueTask.FromResult(true);
+            return ValueTask.FromResult(WebHookSubscriptionUpdateResult.Updated);
         }
     }
 
@@ -291,7 +310,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             // Every delivery naming the number is gone: it can name another subscription.
             _slots[number] = null;
             _freeSlots.Push(number);
-            _enabledStale = true;
+            _targetsStale = true;
             return ValueTask.FromResult(true);
         }
     }
@@ -300,6 +319,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     public ValueTask<WebHookPublishResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
+        if (draft.Transaction is not null)
+        {
+            throw new NotSupportedException(
+                "The in-memory webhook store cannot publish in a database transaction: use a SQL store (UseSqlite or UsePostgres) for transactional publishing.");
+        }
         lock (_gate)
         {
             var message = draft.Message;
@@ -339,26 +363,31 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             }
 
             record.FirstDelivery = _nextDeliveryId + 1;
+            var pushed = 0;
             if (draft.SubscriptionId is { } only)
             {
                 if (_slotNumbers.TryGetValue(only, out var number))
                 {
-                    AddDelivery(sequence, number, message.Timestamp);
+                    AddDelivery(sequence, number, message.Timestamp, skipped: false);
                     record.DeliveryCount = 1;
+                    pushed = 1;
                 }
             }
             else
             {
-                foreach (var (number, subscription) in EnabledSubscriptions(message.Tenant))
+                foreach (var (number, subscription) in Targets(message.Tenant))
                 {
                     if (subscription.Accepts(message.EventType))
                     {
-                        AddDelivery(sequence, number, message.Timestamp);
+                        // A subscription that cannot receive now still gets the message in its feed, not pushed.
+                        var skipped = subscription.Status != WebHookSubscriptionStatus.Enabled;
+                        AddDelivery(sequence, number, message.Timestamp, skipped);
                         record.DeliveryCount++;
+                        pushed += skipped ? 0 : 1;
                     }
                 }
             }
-            var result = new WebHookPublishResult(message.Id, record.DeliveryCount, false);
+            var result = new WebHookPublishResult(message.Id, pushed, false);
             if (draft.IdempotencyKey is { } storedKey)
             {
                 _idempotency[(message.Tenant, storedKey)] = result;
@@ -378,37 +407,66 @@ public sealed class InMemoryWebHookStore : IWebHookStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<WebHookMessage>> ReadFeedAsync(string subscriptionId, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    public ValueTask<WebHookFeedPage> ReadFeedAsync(string subscriptionId, long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         lock (_gate)
         {
-            var found = new List<long>();
-            if (SlotOf(subscriptionId) is { } slot)
+            if (SlotOf(subscriptionId) is not { } slot)
             {
-                foreach (var id in slot.Deliveries)
+                return ValueTask.FromResult(WebHookFeedPage.Empty);
+            }
+            // Delivery ids and feed numbers are both given at the append, under the lock: one order. Start where the
+            // cursor is (numbers only grow along the list, removed ones aside).
+            var ids = slot.Deliveries;
+            int lo = 0, hi = ids.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                ref var probe = ref FindDelivery(ids[mid]);
+                var number = Unsafe.IsNullRef(ref probe) ? SequenceNear(ids, mid) : probe.Sequence;
+                if (number <= afterSequence)
                 {
-                    ref var delivery = ref FindDelivery(id);
-                    if (!Unsafe.IsNullRef(ref delivery) && delivery.Message > afterSequence)
-                    {
-                        found.Add(delivery.Message);
-                    }
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
                 }
             }
-            found.Sort();
-            var list = new List<WebHookMessage>(Math.Min(limit, found.Count));
-            for (var i = 0; i < found.Count && i < limit; i++)
+            var list = new List<WebHookFeedEntry>(Math.Min(limit, ids.Count - lo));
+            for (var i = lo; i < ids.Count && list.Count < limit; i++)
             {
-                list.Add(ToMessage(found[i]));
+                ref var delivery = ref FindDelivery(ids[i]);
+                if (!Unsafe.IsNullRef(ref delivery) && delivery.Sequence > afterSequence)
+                {
+                    list.Add(new WebHookFeedEntry(delivery.Sequence, delivery.Status, ToMessage(delivery.Message)));
+                }
             }
-            return ValueTask.FromResult<IReadOnlyList<WebHookMessage>>(list);
+            return ValueTask.FromResult(new WebHookFeedPage { Entries = list, CursorExpired = afterSequence < slot.PurgedThrough });
         }
     }
 
+    // A removed delivery's number is not kept: the nearest present one before it stands in (it is no greater), or 0.
+    private long SequenceNear(List<long> ids, int index)
+    {
+        for (var i = index - 1; i >= 0; i--)
+        {
+            ref var delivery = ref FindDelivery(ids[i]);
+            if (!Unsafe.IsNullRef(ref delivery))
+            {
+                return delivery.Sequence;
+            }
+        }
+        return 0;
+    }
+
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<WebHookLease>> LeaseDueAsync(DateTimeOffset now, int limit, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<WebHookLease>> LeaseDueAsync(DateTimeOffset now, int limit, int perSubscriptionLimit, TimeSpan leaseDuration,
+        CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentOutOfRangeException.ThrowIfLessThan(perSubscriptionLimit, 1);
         lock (_gate)
         {
             // Finished leases leave the expiry queue from its head, so a busy store does not keep one entry per
@@ -422,6 +480,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     {
                         break;
                     }
+                    EndHolding(ref delivery);
                     if (delivery.Status == WebHookDeliveryStatus.Pending)
                     {
                         Enqueue(leased.Id, ref delivery, delivery.NextAttemptAt);
@@ -443,11 +502,21 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                     Enqueue(entry.Id, ref delivery, delivery.LeaseExpiresAt);
                     continue;
                 }
-                if (_slots[delivery.Slot]!.Current is not { Status: WebHookSubscriptionStatus.Enabled } subscription)
+                var slot = _slots[delivery.Slot]!;
+                if (slot.Current is not { Status: WebHookSubscriptionStatus.Enabled } subscription)
                 {
                     // Dropped until the subscription is enabled again (UpdateSubscriptionAsync re-queues it).
                     continue;
                 }
+                if (slot.Leased >= perSubscriptionLimit)
+                {
+                    // Held back, in order, until one of the subscription's leases ends: a dead subscription's backlog
+                    // neither takes leases nor is walked again by every lease call.
+                    (slot.Parked ??= new()).Enqueue(entry);
+                    continue;
+                }
+                slot.Leased++;
+                delivery.Holding = true;
                 delivery.LeaseToken = NewLeaseToken();
                 delivery.DueAgainAfterLease = false; // this lease is the attempt a pending redelivery asked for
                 delivery.LeaseExpiresAt = now + leaseDuration;
@@ -481,6 +550,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 }
                 var attempt = result.Attempt;
                 AddAttempt(id, ref delivery, attempt);
+                EndHolding(ref delivery);
                 delivery.LeaseToken = Guid.Empty;
                 delivery.LeaseExpiresAt = default;
                 delivery.Status = result.NewStatus;
@@ -546,7 +616,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 StatusReason = disableReason,
                 UpdatedAt = attempt.StartedAt + attempt.Duration,
             };
-            _enabledStale = true;
+            _targetsStale = true;
             (changes ??= []).Add(new WebHookSubscriptionChange
             {
                 SubscriptionId = subscription.Id, Kind = WebHookSubscriptionChangeKind.Disabled, Attempt = attempt,
@@ -555,6 +625,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         }
         if (!ReferenceEquals(updated, subscription))
         {
+            updated = updated with { Version = subscription.Version + 1 }; // a write like the owner's: stale owners conflict
             _subscriptions[updated.Id] = updated;
             slot.Current = updated;
         }
@@ -571,6 +642,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
                 ref var delivery = ref FindDelivery(lease.DeliveryId);
                 if (!Unsafe.IsNullRef(ref delivery) && delivery.LeaseToken == lease.LeaseToken)
                 {
+                    EndHolding(ref delivery);
                     delivery.LeaseToken = Guid.Empty;
                     delivery.LeaseExpiresAt = default;
                     Enqueue(lease.DeliveryId, ref delivery, delivery.NextAttemptAt);
@@ -681,7 +753,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             foreach (var id in SlotOf(subscriptionId)?.Deliveries ?? [])
             {
                 ref var delivery = ref FindDelivery(id);
-                if (!Unsafe.IsNullRef(ref delivery) && delivery.Status == WebHookDeliveryStatus.Failed &&
+                if (!Unsafe.IsNullRef(ref delivery) && delivery.Status is WebHookDeliveryStatus.Failed or WebHookDeliveryStatus.Skipped &&
                     _messages.Find(delivery.Message).Timestamp >= since)
                 {
                     MakeDue(id, ref delivery, now);
@@ -751,6 +823,47 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         }
     }
 
+    /// <inheritdoc />
+    public ValueTask<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        lock (_gate)
+        {
+            // Messages are kept in publish order, and timestamps follow it nearly always: walk from the oldest and stop
+            // at the first one published at or after the window; pending ones are passed over.
+            var purged = 0;
+            for (var sequence = _messages.Count == 0 ? _nextSequence + 1 : Math.Max(1, _oldestKept);
+                 sequence <= _nextSequence && purged < limit; sequence++)
+            {
+                ref var message = ref _messages.Find(sequence);
+                if (Unsafe.IsNullRef(ref message) || !message.Present)
+                {
+                    if (sequence == _oldestKept)
+                    {
+                        _oldestKept++;
+                    }
+                    continue;
+                }
+                if (message.Timestamp >= before)
+                {
+                    break;
+                }
+                if (HasPendingDelivery(ref message))
+                {
+                    continue;
+                }
+                if (sequence == _oldestKept)
+                {
+                    _oldestKept++;
+                }
+                Forget(sequence);
+                purged++;
+            }
+            CompactIndexes();
+            return ValueTask.FromResult(purged);
+        }
+    }
+
     /// <summary>What the store holds, for tests that pin its bounds.</summary>
     internal (int Messages, int Deliveries, int Slabs, int DueEntries, int LeaseEntries, int AttemptLists) Footprint()
     {
@@ -761,19 +874,48 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         }
     }
 
-    private long AddDelivery(long sequence, int slot, DateTimeOffset dueAt)
+    private long AddDelivery(long sequence, int slot, DateTimeOffset dueAt, bool skipped)
     {
         var id = ++_nextDeliveryId;
         ref var delivery = ref _deliveries.Add(id);
+        var subscription = _slots[slot]!;
         delivery.Present = true;
         delivery.Message = sequence;
         delivery.Slot = slot;
-        delivery.Status = WebHookDeliveryStatus.Pending;
+        delivery.Sequence = ++subscription.LastSequence;
         delivery.NextAttemptAt = dueAt;
-        _slots[slot]!.Deliveries.Add(id);
+        subscription.Deliveries.Add(id);
+        if (skipped)
+        {
+            delivery.Status = WebHookDeliveryStatus.Skipped;
+            return id;
+        }
+        delivery.Status = WebHookDeliveryStatus.Pending;
         delivery.Version++;
         _due.EnqueueNew(id, delivery.Version, dueAt.UtcTicks);
         return id;
+    }
+
+    // A lease of the delivery ended (a result, a release, an expiry): its subscription may take one more, so the first
+    // delivery held back by the limit is due again.
+    private void EndHolding(ref DeliveryRecord delivery)
+    {
+        if (!delivery.Holding)
+        {
+            return;
+        }
+        delivery.Holding = false;
+        var slot = _slots[delivery.Slot]!;
+        slot.Leased--;
+        while (slot.Parked is { } parked && parked.TryDequeue(out var entry))
+        {
+            ref var waiting = ref FindDelivery(entry.Id);
+            if (!Unsafe.IsNullRef(ref waiting) && waiting.Version == entry.Version && waiting.Status == WebHookDeliveryStatus.Pending)
+            {
+                Enqueue(entry.Id, ref waiting, waiting.NextAttemptAt);
+                break;
+            }
+        }
     }
 
     private void RemoveDelivery(long id)
@@ -844,6 +986,7 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             SubscriptionId = _slots[delivery.Slot]!.Id,
             Tenant = _slots[delivery.Slot]!.Tenant,
             EventType = _eventTypes[message.EventType],
+            Sequence = delivery.Sequence,
             Status = delivery.Status,
             Attempts = delivery.AttemptCount,
             NextAttemptAt = delivery.NextAttemptAt,
@@ -956,35 +1099,32 @@ public sealed class InMemoryWebHookStore : IWebHookStore
         return number;
     }
 
-    // The enabled subscriptions of the tenant (of every tenant when null), in id order; rebuilt after a change.
-    private (int Slot, WebHookSubscription Subscription)[] EnabledSubscriptions(string? tenant)
+    // The subscriptions of the tenant (of every tenant when null), in id order; rebuilt after a change.
+    private (int Slot, WebHookSubscription Subscription)[] Targets(string? tenant)
     {
-        if (_enabledStale)
+        if (_targetsStale)
         {
-            var enabled = new List<(int, WebHookSubscription)>();
+            var all = new List<(int, WebHookSubscription)>();
             var byTenant = new Dictionary<string, List<(int, WebHookSubscription)>>(StringComparer.Ordinal);
             foreach (var subscription in _subscriptions.Values)
             {
-                if (subscription.Status == WebHookSubscriptionStatus.Enabled)
+                var entry = (_slotNumbers[subscription.Id], subscription);
+                all.Add(entry);
+                if (!byTenant.TryGetValue(subscription.Tenant, out var list))
                 {
-                    var entry = (_slotNumbers[subscription.Id], subscription);
-                    enabled.Add(entry);
-                    if (!byTenant.TryGetValue(subscription.Tenant, out var list))
-                    {
-                        byTenant[subscription.Tenant] = list = [];
-                    }
-                    list.Add(entry);
+                    byTenant[subscription.Tenant] = list = [];
                 }
+                list.Add(entry);
             }
-            _enabled = [.. enabled];
-            _enabledByTenant.Clear();
+            _targets = [.. all];
+            _targetsByTenant.Clear();
             foreach (var (name, list) in byTenant)
             {
-                _enabledByTenant[name] = [.. list];
+                _targetsByTenant[name] = [.. list];
             }
-            _enabledStale = false;
+            _targetsStale = false;
         }
-        return tenant is null ? _enabled : _enabledByTenant.GetValueOrDefault(tenant) ?? [];
+        return tenant is null ? _targets : _targetsByTenant.GetValueOrDefault(tenant) ?? [];
     }
 
     private sealed class IdempotencyKeyComparer : IEqualityComparer<(string? Tenant, string Key)>
@@ -1099,6 +1239,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
             }
             Forget(sequence);
         }
+        CompactIndexes();
+    }
+
+    private void CompactIndexes()
+    {
         if (_evictedSinceCompaction > _maxMessages)
         {
             // Subscription indexes skip forgotten ids; drop them now and then, amortized O(1) per delivery.
@@ -1160,8 +1305,11 @@ public sealed class InMemoryWebHookStore : IWebHookStore
 
     private void RemoveEvicted(long id)
     {
-        if (!Unsafe.IsNullRef(ref FindDelivery(id)))
+        ref var delivery = ref FindDelivery(id);
+        if (!Unsafe.IsNullRef(ref delivery))
         {
+            var slot = _slots[delivery.Slot]!;
+            slot.PurgedThrough = Math.Max(slot.PurgedThrough, delivery.Sequence);
             RemoveDelivery(id);
             _evictedSinceCompaction++;
         }
