@@ -429,7 +429,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
             if (!Enum.TryParse<WebHookDeliveryStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) ||
                 int.TryParse(status, out _))
             {
-                return Invalid("status", "status must be pending, succeeded or failed.");
+                return Invalid("status", "status must be pending, succeeded, failed or skipped.");
             }
             wanted = parsed;
         }
@@ -709,6 +709,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
     {
         WebHookDeliveryStatus.Pending => "pending",
         WebHookDeliveryStatus.Succeeded => "succeeded",
+        WebHookDeliveryStatus.Skipped => "skipped",
         _ => "failed",
     };
 }
