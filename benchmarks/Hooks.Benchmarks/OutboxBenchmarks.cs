@@ -65,7 +65,7 @@ public class OutboxBenchmarks
         var now = DateTimeOffset.UtcNow;
         while (true)
         {
-            var leases = await _store.LeaseDueAsync(DateTimeOffset.UtcNow, 128, TimeSpan.FromMinutes(2));
+            var leases = await _store.LeaseDueAsync(DateTimeOffset.UtcNow, 128, int.MaxValue, TimeSpan.FromMinutes(2));
             if (leases.Count == 0)
             {
                 break;

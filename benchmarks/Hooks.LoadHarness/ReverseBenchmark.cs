@@ -83,7 +83,7 @@ internal static class ReverseBenchmark
             foreach (var other in new[] { directId, reversedId })
             {
                 var s = (await store.GetSubscriptionAsync(other))!;
-                await store.UpdateSubscriptionAsync(s with
+                _ = await store.UpdateSubscriptionAsync(s with
                 {
                     Status = other == id ? WebHookSubscriptionStatus.Enabled : WebHookSubscriptionStatus.Disabled,
                 });

@@ -18,6 +18,13 @@ public static class WebHookHeaders
     /// </summary>
     public const string Attempt = "webhook-attempt";
 
+    /// <summary>
+    /// The delivery's place in its subscription's feed (1, 2, 3… without gaps) a Hooks producer adds to each request:
+    /// <c>webhook-sequence</c>. Not part of Standard Webhooks; a consumer that sees a number skipped knows a message
+    /// is missing and can read it from the producer's feed.
+    /// </summary>
+    public const string Sequence = "webhook-sequence";
+
     /// <summary>Svix's alias of <see cref="Id"/>.</summary>
     public const string SvixId = "svix-id";
 

@@ -15,8 +15,10 @@ namespace Hooks.Delivery;
 
 /// <summary>
 /// The dispatcher: one loop leases due deliveries in batches into a bounded queue; <see cref="WebHookProducerOptions.MaxConcurrency"/>
-/// workers take them, send them (at most <see cref="WebHookProducerOptions.MaxConcurrencyPerSubscription"/> at once
-/// per subscription), record every attempt and schedule the next. A publish rings a signal that wakes the loop at
+/// workers take them, send them, record every attempt and schedule the next. The store leases at most
+/// <see cref="WebHookProducerOptions.MaxConcurrencyPerSubscription"/> deliveries of one subscription at once (across
+/// every dispatcher sharing it), so nothing over that limit is leased only to wait: a slow or dead subscription
+/// holds that many leases, whatever its backlog. A publish rings a signal that wakes the loop at
 /// once; a timer wakes it when the next retry is due.
 /// </summary>
 internal sealed class WebHookDeliveryService : BackgroundService
@@ -30,10 +32,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private readonly WebHookOutcomePolicy _policy;
     private readonly ILogger _logger;
     private readonly Channel<WebHookLease> _queue;
+    private readonly WebHookSecretCache _secrets = new();
     private readonly int _queueCapacity;
     private readonly int _refillBelow;
-    private readonly bool _gatePerSubscription;
-    private readonly Dictionary<string, SubscriptionSlot> _slots = new(StringComparer.Ordinal);
     private long _backlog;
     private DateTimeOffset _nextBacklogCount;
     private ITimer? _wakeTimer;
@@ -46,8 +47,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
     // list per write would cost an allocation per delivery.
     private readonly List<WebHookAttemptResult> _batch = new(RecordBatchSize);
     private int _recording;
-    // When the loop's timer will next ring (UTC ticks); a recorded retry due earlier rings the loop.
-    private long _wakeAtTicks = long.MaxValue;
     private int _refilling;
     private int _queued;
     // How many times the loop has woken (a publish, a timer), and the wake count a worker's refill started under when
@@ -74,7 +73,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
         // Unbounded in type, bounded by the loop, which never holds more than _queueCapacity leases in it; an
         // unbounded channel's TryRead takes no lock, so many workers draining it do not contend.
         _queue = Channel.CreateUnbounded<WebHookLease>(new UnboundedChannelOptions { SingleWriter = true });
-        _gatePerSubscription = _options.MaxConcurrencyPerSubscription < _options.MaxConcurrency;
         // On the app's meter, not the process-wide one: the gauge exists where a dispatcher does and goes with its
         // app (the factory disposes the meter), so a receiving-only app has none and two hosts do not share one.
         meters.Create(new MeterOptions(WebHookDiagnostics.Name) { Version = WebHookDiagnostics.Version })
@@ -108,16 +106,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
             {
                 unsent.Add(new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken));
             }
-            lock (_slots)
-            {
-                foreach (var slot in _slots.Values)
-                {
-                    while (slot.Waiting.TryDequeue(out var waiting))
-                    {
-                        unsent.Add(new WebHookLeaseRef(waiting.Delivery.Id, waiting.LeaseToken));
-                    }
-                }
-            }
             if (unsent.Count > 0)
             {
                 await _store.ReleaseLeasesAsync(unsent, CancellationToken.None).ConfigureAwait(false);
@@ -136,8 +124,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
                 {
                     _signal.Reset();
                     Interlocked.Increment(ref _wakes);
-                    // Awake: any recorded retry must ring until the timer is armed again.
-                    Volatile.Write(ref _wakeAtTicks, long.MaxValue);
                     var now = _time.GetUtcNow();
                     if (now >= _nextBacklogCount)
                     {
@@ -190,7 +176,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
             {
                 return Refill.Busy;
             }
-            var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.LeaseDuration, stoppingToken).ConfigureAwait(false);
+            var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.MaxConcurrencyPerSubscription, _options.LeaseDuration,
+                stoppingToken).ConfigureAwait(false);
             for (var i = 0; i < leases.Count; i++)
             {
                 Interlocked.Increment(ref _queued);
@@ -222,7 +209,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
             }
         }
         // One timer for the service's lifetime: re-armed per wait, it rings the same signal a publish does.
-        Volatile.Write(ref _wakeAtTicks, (now + delay).UtcTicks);
         _wakeTimer!.Change(delay, Timeout.InfiniteTimeSpan);
         await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
     }
@@ -267,23 +253,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
                         _signal.Notify(); // the loop retries and logs
                     }
                 }
-                // The per-subscription limit only binds when it is below the global one. A lease over the limit waits
-                // in its subscription's slot, not in a worker: the worker moves on, and whoever finishes an attempt to
-                // that subscription takes the waiting lease next. Inline rather than a method of its own: one
-                // async layer less per delivery.
-                SubscriptionSlot? slot = null;
-                if (_gatePerSubscription && !TryEnterSlot(lease, out slot))
-                {
-                    continue;
-                }
-                while (true)
-                {
-                    await AttemptAndRecordAsync(lease, timeout, hmac, stoppingToken).ConfigureAwait(false);
-                    if (slot is null || !TryTakeWaiting(slot, out lease!))
-                    {
-                        break;
-                    }
-                }
+                // The store never leased more of one subscription than its limit: nothing here waits for a slot.
+                await AttemptAndRecordAsync(lease, timeout, hmac, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -316,54 +287,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
     }
 
-    private sealed class SubscriptionSlot(string subscriptionId)
-    {
-        public readonly string SubscriptionId = subscriptionId;
-        public int Running;
-        public readonly Queue<WebHookLease> Waiting = new();
-    }
-
-    private bool TryEnterSlot(WebHookLease lease, out SubscriptionSlot slot)
-    {
-        lock (_slots)
-        {
-            if (!_slots.TryGetValue(lease.Subscription.Id, out slot!))
-            {
-                _slots[lease.Subscription.Id] = slot = new SubscriptionSlot(lease.Subscription.Id);
-            }
-            if (slot.Running >= _options.MaxConcurrencyPerSubscription)
-            {
-                slot.Waiting.Enqueue(lease);
-                return false;
-            }
-            slot.Running++;
-            return true;
-        }
-    }
-
-    /// <summary>Keeps the slot for the subscription's next waiting lease, or gives it up.</summary>
-    private bool TryTakeWaiting(SubscriptionSlot slot, out WebHookLease? lease)
-    {
-        var now = _time.GetUtcNow();
-        lock (_slots)
-        {
-            while (slot.Waiting.TryDequeue(out lease))
-            {
-                // A lease that cannot finish before it expires is dropped: the store makes it due again anyway.
-                if (lease.LeaseExpiresAt - now > _options.RequestTimeout)
-                {
-                    return true;
-                }
-            }
-            slot.Running--;
-            if (slot.Running == 0)
-            {
-                _slots.Remove(slot.SubscriptionId);
-            }
-            return false;
-        }
-    }
-
     private async ValueTask RecordQueuedAsync()
     {
         // Re-check after releasing: a result queued while the last batch was being written is not left behind.
@@ -389,14 +312,6 @@ internal sealed class WebHookDeliveryService : BackgroundService
 
     private async ValueTask FlushAsync(List<WebHookAttemptResult> batch)
     {
-        var earliestRetry = long.MaxValue;
-        foreach (var result in batch)
-        {
-            if (result.NewStatus == WebHookDeliveryStatus.Pending && result.NextAttemptAt.UtcTicks < earliestRetry)
-            {
-                earliestRetry = result.NextAttemptAt.UtcTicks;
-            }
-        }
         try
         {
             var changes = await _store.RecordAttemptsAsync(batch, CancellationToken.None).ConfigureAwait(false);
@@ -410,10 +325,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
             // The leases expire and the deliveries are attempted again: at least once, never lost.
             Log.RecordFailed(_logger, batch.Count, ex);
         }
-        if (earliestRetry < Volatile.Read(ref _wakeAtTicks))
-        {
-            _signal.Notify(); // a retry is due before the loop's timer rings: let it re-arm
-        }
+        // Always ring the loop: these leases ended, and each may have let the store lease a delivery it held back for
+        // its subscription's limit, which no timer announces; and a retry may be due before the loop's timer rings.
+        _signal.Notify();
     }
 
     /// <summary>
@@ -460,14 +374,15 @@ internal sealed class WebHookDeliveryService : BackgroundService
             delivery.EventType, number);
 
         WebHookSendResult sent;
-        var secrets = subscription.ActiveSecretArray(startedAt);
+        var secrets = _secrets.ActiveSecrets(subscription, startedAt);
         if (secrets.Length == 0)
         {
             sent = new(WebHookAttemptOutcome.HttpError, null, null, null, TimeSpan.Zero, "The subscription has no active secret.");
         }
         else
         {
-            sent = await _sender.SendAsync(subscription.Id, subscription.Url, delivery.MessageId, lease.Message.Body, secrets, number, startedAt, timeout, hmac).ConfigureAwait(false);
+            sent = await _sender.SendAsync(subscription.Id, subscription.Url, delivery.MessageId, lease.Message.Body, secrets, number,
+                delivery.Sequence, startedAt, timeout, hmac).ConfigureAwait(false);
             stoppingToken.ThrowIfCancellationRequested();
         }
 

@@ -40,7 +40,7 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<WebHookSendResult> SendAsync(string subscriptionId, Uri url, string messageId, ReadOnlyMemory<byte> body,
-        WebHookSecret[] secrets, int attempt, DateTimeOffset now, WebHookAttemptTimeout timeout, WebHookHmacCache hmac)
+        WebHookSecret[] secrets, int attempt, long sequence, DateTimeOffset now, WebHookAttemptTimeout timeout, WebHookHmacCache hmac)
     {
         var settings = options.Value;
         var seconds = now.ToUnixTimeSeconds();
@@ -58,6 +58,10 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         headers.TryAddWithoutValidation(WebHookHeaders.Timestamp, TimestampText(seconds));
         headers.TryAddWithoutValidation(WebHookHeaders.Signature, signature);
         headers.TryAddWithoutValidation(WebHookHeaders.Attempt, AttemptText(attempt));
+        if (sequence > 0)
+        {
+            headers.TryAddWithoutValidation(WebHookHeaders.Sequence, sequence.ToString(CultureInfo.InvariantCulture));
+        }
         headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
 
         var started = time.GetTimestamp();

@@ -47,4 +47,10 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Information, "Subscription {SubscriptionId} intent verification: {Result}.")]
     public static partial void IntentVerification(ILogger logger, string subscriptionId, string result);
+
+    [LoggerMessage(14, LogLevel.Information, "Purged {Count} finished messages published before {Before:O}.")]
+    public static partial void Purged(ILogger logger, long count, DateTimeOffset before);
+
+    [LoggerMessage(15, LogLevel.Error, "Purging finished messages failed; it is tried again at the next interval.")]
+    public static partial void PurgeFailed(ILogger logger, Exception exception);
 }

@@ -49,6 +49,16 @@ public sealed class WebHookProducerOptions
     /// <summary>A subscription failing without any success for this long is disabled.</summary>
     public TimeSpan DisableAfterFailingFor { get; set; } = TimeSpan.FromDays(5);
 
+    /// <summary>
+    /// How long finished messages (every delivery succeeded, failed or skipped) are kept, with their deliveries and
+    /// attempts, before a background purge deletes them; 30 days by default. A feed cursor from before the window is
+    /// answered 410 Gone.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often the background purge runs (<see cref="Retention"/>); hourly by default.</summary>
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How long the previous secret keeps signing after a rotation.</summary>
     public TimeSpan SecretRotationOverlap { get; set; } = TimeSpan.FromHours(24);
 

@@ -59,6 +59,7 @@ public static class WebHooksProducerBuilderExtensions
         services.AddSingleton(sp => new WebHookAddressGuard(sp.GetRequiredService<IOptions<WebHookProducerOptions>>().Value.AllowedNetworks));
         services.AddSingleton<WebHookDeliveryService>();
         services.AddHostedService(sp => sp.GetRequiredService<WebHookDeliveryService>());
+        services.AddHostedService<WebHookRetentionService>();
         services.AddHostedService<InMemoryStoreProductionWarning>();
 
         services.AddHttpClient(WebHookSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
@@ -108,6 +109,8 @@ internal sealed class WebHookProducerOptionsValidator : IValidateOptions<WebHook
         if (options.LeaseDuration <= options.RequestTimeout) failures.Add("LeaseDuration must be longer than RequestTimeout.");
         if (options.PollInterval <= TimeSpan.Zero) failures.Add("PollInterval must be positive.");
         if (options.DisableAfterFailingFor <= TimeSpan.Zero) failures.Add("DisableAfterFailingFor must be positive.");
+        if (options.Retention <= TimeSpan.Zero) failures.Add("Retention must be positive.");
+        if (options.PurgeInterval <= TimeSpan.Zero) failures.Add("PurgeInterval must be positive.");
         if (options.SecretRotationOverlap < TimeSpan.Zero) failures.Add("SecretRotationOverlap cannot be negative.");
         if (options.MaxUrlLength is < 16 or > 65536) failures.Add("MaxUrlLength must be between 16 and 65536.");
         if (string.IsNullOrWhiteSpace(options.UserAgent)) failures.Add("UserAgent is required.");

@@ -15,6 +15,12 @@ public sealed record WebHookDelivery
     /// <summary>The tenant of the subscription (and so of the delivery).</summary>
     public string Tenant { get; init; } = Publishing.WebHookTenant.DefaultId;
 
+    /// <summary>
+    /// The delivery's place in its subscription's feed: 1, 2, 3… per subscription, without gaps, in the order the
+    /// appends committed. Sent with every push as the <c>webhook-sequence</c> header and used as the feed's cursor.
+    /// </summary>
+    public long Sequence { get; init; }
+
     /// <summary>The event type of the message.</summary>
     public required string EventType { get; init; }
 
@@ -45,6 +51,12 @@ public enum WebHookDeliveryStatus
 
     /// <summary>Every scheduled attempt failed, or the endpoint answered 410; redeliverable.</summary>
     Failed,
+
+    /// <summary>
+    /// Published while the subscription was disabled or pending: in its feed, never pushed; a recovery or redelivery
+    /// makes it pending.
+    /// </summary>
+    Skipped,
 }
 
 /// <summary>A due delivery leased to one dispatcher, with what it needs to send it.</summary>

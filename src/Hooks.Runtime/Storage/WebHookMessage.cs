@@ -26,7 +26,8 @@ public sealed record WebHookMessage
     public required ReadOnlyMemory<byte> Body { get; init; }
 
     /// <summary>
-    /// The store's position of the message, increasing in publish order; the feed cursor. Assigned by the store.
+    /// The store's position of the message, increasing in publish order. Assigned by the store. Not a feed cursor: a
+    /// feed follows its subscription's <see cref="WebHookDelivery.Sequence"/>.
     /// </summary>
     public long Sequence { get; init; }
 
@@ -58,4 +59,11 @@ public sealed record WebHookMessageDraft
     /// goes to every enabled subscription of the message's tenant whose filter takes the event type.
     /// </summary>
     public string? SubscriptionId { get; init; }
+
+    /// <summary>
+    /// The app's open transaction to publish in (the outbox pattern): a SQL store writes the message and its deliveries
+    /// on that transaction's connection, so they commit or roll back with the app's own data, and nothing is sent
+    /// before the app commits. A store that cannot enlist (the in-memory one) refuses a draft that carries one.
+    /// </summary>
+    public System.Data.Common.DbTransaction? Transaction { get; init; }
 }

@@ -61,6 +61,14 @@ public sealed record WebHookSubscription
     /// <summary>When the subscription was last changed by its owner or by the dispatcher.</summary>
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>
+    /// The version the store gave this record: 1 when created, one more on every write, the owner's or the
+    /// dispatcher's. Assigned by the store (what a record to create says is ignored). A record read from the store and
+    /// changed with <c>with</c> carries the version it was read at, which is what
+    /// <see cref="IWebHookStore.UpdateSubscriptionAsync"/> checks; the management API shows it as the ETag.
+    /// </summary>
+    public long Version { get; init; }
+
     /// <summary>The first failed attempt since the last success, or <c>null</c> when the last attempt succeeded.</summary>
     public DateTimeOffset? FailingSince { get; init; }
 
@@ -107,6 +115,21 @@ public sealed record WebHookSubscription
 
     private static readonly IReadOnlyDictionary<string, string> EmptyMetadata =
         new Dictionary<string, string>(0, StringComparer.Ordinal);
+}
+
+/// <summary>What <see cref="IWebHookStore.UpdateSubscriptionAsync"/> did.</summary>
+public enum WebHookSubscriptionUpdateResult
+{
+    /// <summary>The subscription was replaced; its version is one more than the one the writer read.</summary>
+    Updated,
+
+    /// <summary>No such subscription (in the record's tenant): nothing changed.</summary>
+    NotFound,
+
+    /// <summary>
+    /// The stored subscription has another version than the writer read (another write came first): nothing changed.
+    /// </summary>
+    VersionConflict,
 }
 
 /// <summary>One signing secret of a subscription.</summary>

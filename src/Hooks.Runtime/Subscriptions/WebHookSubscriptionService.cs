@@ -13,6 +13,22 @@ namespace Hooks.Subscriptions;
 internal sealed record SubscriptionInput(string? Url, IReadOnlyList<string>? EventTypes, string? Description,
     IReadOnlyDictionary<string, string>? Metadata, string? Secret, string? Verification = null);
 
+/// <summary>How a subscription write ended.</summary>
+internal enum SubscriptionWrite
+{
+    /// <summary>Written.</summary>
+    Done,
+
+    /// <summary>The subscription does not exist (any more).</summary>
+    NotFound,
+
+    /// <summary>The caller's <c>If-Match</c> named another version than the stored one (412).</summary>
+    PreconditionFailed,
+
+    /// <summary>Other writes kept coming first, every retry (409).</summary>
+    Conflict,
+}
+
 /// <summary>Validates owner input and applies subscription changes to the store.</summary>
 internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEventCatalog catalog, TimeProvider time,
     IOptions<WebHookProducerOptions> options, WebHookIntentVerifier verifier, WebHookPublisher publisher, IWebHookNotifier signal,
@@ -256,6 +272,7 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
             Verification = verification,
             CreatedAt = now,
             UpdatedAt = now,
+            Version = 1, // what the store gives a new subscription
         };
         subscription = MayReceive(subscription)
             ? subscription with { Status = WebHookSubscriptionStatus.Enabled }
@@ -286,18 +303,40 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
             ? null
             : await verifier.VerifyAsync(subscription, target, cancellationToken).ConfigureAwait(false);
 
-        // The check took a while: apply it to what is stored now, and only if it is still for the URL wanted.
-        var latest = await store.GetSubscriptionAsync(subscription.Id, cancellationToken).ConfigureAwait(false);
-        if (latest is null || !target.Equals(latest.PendingUrl ?? latest.Url) || latest.Verification != subscription.Verification)
+        // The check took a while: apply it to what is stored now, and only if it is still for the URL wanted. Another
+        // write meanwhile (the dispatcher's, the owner's): read again and apply the outcome to that.
+        for (var write = 0; ; write++)
         {
-            return latest ?? subscription;
+            var latest = await store.GetSubscriptionAsync(subscription.Id, cancellationToken).ConfigureAwait(false);
+            if (latest is null || !target.Equals(latest.PendingUrl ?? latest.Url) || latest.Verification != subscription.Verification)
+            {
+                return latest ?? subscription;
+            }
+            var updated = ApplyVerification(latest, failure, enabling);
+            var result = await store.UpdateSubscriptionAsync(updated, cancellationToken).ConfigureAwait(false);
+            if (result == WebHookSubscriptionUpdateResult.Updated)
+            {
+                if (updated.Status == WebHookSubscriptionStatus.Enabled && latest.Status != WebHookSubscriptionStatus.Enabled)
+                {
+                    signal.Notify();
+                }
+                return updated with { Version = latest.Version + 1 };
+            }
+            if (result == WebHookSubscriptionUpdateResult.NotFound || write >= MaxWriteRetries)
+            {
+                return latest;
+            }
         }
+    }
+
+    private WebHookSubscription ApplyVerification(WebHookSubscription latest, string? failure, bool enabling)
+    {
+        var target = latest.PendingUrl ?? latest.Url;
         var now = time.GetUtcNow();
-        WebHookSubscription updated;
         if (failure is null)
         {
             var enable = enabling || latest.Status != WebHookSubscriptionStatus.Disabled;
-            updated = latest with
+            return latest with
             {
                 Url = target,
                 PendingUrl = null,
@@ -308,24 +347,58 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
                 UpdatedAt = now,
             };
         }
-        else if (latest.Status == WebHookSubscriptionStatus.Enabled && latest.PendingUrl is not null)
+        if (latest.Status == WebHookSubscriptionStatus.Enabled && latest.PendingUrl is not null)
         {
-            updated = latest with
+            return latest with
             {
                 StatusReason = $"The new URL has not passed intent verification; deliveries still go to the previous URL. {failure}",
                 UpdatedAt = now,
             };
         }
-        else
+        return latest with { Url = target, PendingUrl = null, Status = WebHookSubscriptionStatus.Pending, StatusReason = failure, UpdatedAt = now };
+    }
+
+    /// <summary>How many times a write without If-Match re-reads and re-applies its change after a version conflict.</summary>
+    internal const int MaxWriteRetries = 5;
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to <paramref name="current"/> and writes it when the store still has the
+    /// version it was read at. With <paramref name="ifMatch"/> (the version the caller's <c>If-Match</c> named), a
+    /// subscription at another version is <see cref="SubscriptionWrite.PreconditionFailed"/>; without, a conflict reads
+    /// the subscription again and re-applies the change to it (up to <see cref="MaxWriteRetries"/> times), so an owner's
+    /// change never undoes the dispatcher's (a 410 disable, failing-since) written meanwhile.
+    /// </summary>
+    private async Task<(SubscriptionWrite Result, WebHookSubscription? Subscription)> WriteAsync(WebHookSubscription current, long? ifMatch,
+        Func<WebHookSubscription, WebHookSubscription> change, CancellationToken cancellationToken)
+    {
+        for (var write = 0; ; write++)
         {
-            updated = latest with { Url = target, PendingUrl = null, Status = WebHookSubscriptionStatus.Pending, StatusReason = failure, UpdatedAt = now };
+            if (ifMatch is { } expected && current.Version != expected)
+            {
+                return (SubscriptionWrite.PreconditionFailed, null);
+            }
+            var updated = change(current);
+            switch (await store.UpdateSubscriptionAsync(updated, cancellationToken).ConfigureAwait(false))
+            {
+                case WebHookSubscriptionUpdateResult.Updated:
+                    return (SubscriptionWrite.Done, updated with { Version = current.Version + 1 });
+                case WebHookSubscriptionUpdateResult.NotFound:
+                    return (SubscriptionWrite.NotFound, null);
+            }
+            if (ifMatch is not null)
+            {
+                return (SubscriptionWrite.PreconditionFailed, null);
+            }
+            if (write >= MaxWriteRetries)
+            {
+                return (SubscriptionWrite.Conflict, null);
+            }
+            if (await store.GetSubscriptionAsync(current.Tenant, current.Id, cancellationToken).ConfigureAwait(false) is not { } reread)
+            {
+                return (SubscriptionWrite.NotFound, null);
+            }
+            current = reread;
         }
-        await store.UpdateSubscriptionAsync(updated, cancellationToken).ConfigureAwait(false);
-        if (updated.Status == WebHookSubscriptionStatus.Enabled && latest.Status != WebHookSubscriptionStatus.Enabled)
-        {
-            signal.Notify();
-        }
-        return updated;
     }
 
     /// <summary>
@@ -334,8 +407,28 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
     /// passes; a new URL or mode otherwise needs a passed check before the subscription is enabled. A URL change ends the
     /// <c>none</c> mode unless the same request chooses it again.
     /// </summary>
-    public async Task<WebHookSubscription> UpdateAsync(WebHookSubscription current, SubscriptionInput input, Uri? url,
-        WebHookIntentVerificationMode? verification, CancellationToken cancellationToken)
+    public async Task<(SubscriptionWrite Result, WebHookSubscription? Subscription)> UpdateAsync(WebHookSubscription current,
+        SubscriptionInput input, Uri? url, WebHookIntentVerificationMode? verification, long? ifMatch, CancellationToken cancellationToken)
+    {
+        var urlChanged = false;
+        var (result, updated) = await WriteAsync(current, ifMatch, latest =>
+        {
+            urlChanged = url is not null && !url.Equals(latest.PendingUrl ?? latest.Url);
+            return ApplyUpdate(latest, input, url, verification);
+        }, cancellationToken).ConfigureAwait(false);
+        if (result != SubscriptionWrite.Done)
+        {
+            return (result, null);
+        }
+        var waiting = updated!.PendingUrl is not null && (urlChanged || verification is not null);
+        if (waiting || (updated.Status == WebHookSubscriptionStatus.Pending && (urlChanged || verification is not null)))
+        {
+            return (result, await VerifyAsync(updated, enabling: false, cancellationToken).ConfigureAwait(false));
+        }
+        return (result, updated);
+    }
+
+    private WebHookSubscription ApplyUpdate(WebHookSubscription current, SubscriptionInput input, Uri? url, WebHookIntentVerificationMode? verification)
     {
         var urlChanged = url is not null && !url.Equals(current.PendingUrl ?? current.Url);
         // "none" vouched for one URL; "ping" and "challenge" check each new URL themselves.
@@ -372,32 +465,31 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
                 updated = updated with { Status = WebHookSubscriptionStatus.Pending, StatusReason = WaitingReason };
             }
         }
-        await store.UpdateSubscriptionAsync(updated, cancellationToken).ConfigureAwait(false);
-        var waiting = updated.PendingUrl is not null && (urlChanged || verification is not null);
-        if (waiting || (updated.Status == WebHookSubscriptionStatus.Pending && (urlChanged || verification is not null)))
-        {
-            return await VerifyAsync(updated, enabling: false, cancellationToken).ConfigureAwait(false);
-        }
         return updated;
     }
 
-    public async Task<WebHookSubscription> SetEnabledAsync(WebHookSubscription current, bool enabled, string? reason, CancellationToken cancellationToken)
+    public async Task<(SubscriptionWrite Result, WebHookSubscription? Subscription)> SetEnabledAsync(WebHookSubscription current, bool enabled,
+        string? reason, long? ifMatch, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        if (ifMatch is { } expected && current.Version != expected)
+        {
+            return (SubscriptionWrite.PreconditionFailed, null);
+        }
         if (enabled && (!MayReceive(current) || current.PendingUrl is not null))
         {
             // Enabled only through a passed check of the URL it would send to.
-            return await VerifyAsync(current, enabling: true, cancellationToken).ConfigureAwait(false);
+            return (SubscriptionWrite.Done, await VerifyAsync(current, enabling: true, cancellationToken).ConfigureAwait(false));
         }
-        var updated = enabled
-            ? current with { Status = WebHookSubscriptionStatus.Enabled, StatusReason = null, FailingSince = null, UpdatedAt = now }
-            : current with { Status = WebHookSubscriptionStatus.Disabled, StatusReason = reason ?? "Disabled by its owner.", UpdatedAt = now };
-        await store.UpdateSubscriptionAsync(updated, cancellationToken).ConfigureAwait(false);
-        if (enabled)
+        var now = time.GetUtcNow();
+        var written = await WriteAsync(current, ifMatch, latest => enabled
+            ? latest with { Status = WebHookSubscriptionStatus.Enabled, StatusReason = null, FailingSince = null, UpdatedAt = now }
+            : latest with { Status = WebHookSubscriptionStatus.Disabled, StatusReason = reason ?? "Disabled by its owner.", UpdatedAt = now },
+            cancellationToken).ConfigureAwait(false);
+        if (enabled && written.Result == SubscriptionWrite.Done)
         {
             signal.Notify();
         }
-        return updated;
+        return written;
     }
 
     internal static WebHookIntentVerificationMode? TryParseMode(string text) => text switch
@@ -416,27 +508,30 @@ internal sealed class WebHookSubscriptionService(IWebHookStore store, WebHookEve
     };
 
     /// <summary>Adds a new secret; the current ones keep signing for the overlap, then retire.</summary>
-    public async Task<(WebHookSubscription Subscription, WebHookSecret Secret)> RotateAsync(WebHookSubscription current, WebHookSecret? secret,
-        CancellationToken cancellationToken)
+    public async Task<(SubscriptionWrite Result, WebHookSubscription? Subscription, WebHookSecret Secret)> RotateAsync(WebHookSubscription current,
+        WebHookSecret? secret, long? ifMatch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var retireAt = now + options.Value.SecretRotationOverlap;
         secret ??= WebHookSecret.Generate();
-        var secrets = new List<WebHookSubscriptionSecret> { new(secret, now, null) };
-        foreach (var s in current.Secrets)
+        var created = secret;
+        var (result, updated) = await WriteAsync(current, ifMatch, latest =>
         {
-            if (s.ExpiresAt is null || s.ExpiresAt > now)
+            var secrets = new List<WebHookSubscriptionSecret> { new(created, now, null) };
+            foreach (var s in latest.Secrets)
             {
-                secrets.Add(s with { ExpiresAt = s.ExpiresAt is { } e && e < retireAt ? e : retireAt });
+                if (s.ExpiresAt is null || s.ExpiresAt > now)
+                {
+                    secrets.Add(s with { ExpiresAt = s.ExpiresAt is { } e && e < retireAt ? e : retireAt });
+                }
             }
-        }
-        if (secrets.Count > MaxSecrets)
-        {
-            secrets.RemoveRange(MaxSecrets, secrets.Count - MaxSecrets);
-        }
-        var updated = current with { Secrets = secrets, UpdatedAt = now };
-        await store.UpdateSubscriptionAsync(updated, cancellationToken).ConfigureAwait(false);
-        return (updated, secret);
+            if (secrets.Count > MaxSecrets)
+            {
+                secrets.RemoveRange(MaxSecrets, secrets.Count - MaxSecrets);
+            }
+            return latest with { Secrets = secrets, UpdatedAt = now };
+        }, cancellationToken).ConfigureAwait(false);
+        return (result, updated, secret);
     }
 
     /// <summary>The subscription when the caller's scope includes it; <c>null</c> otherwise, as for one that does not exist.</summary>

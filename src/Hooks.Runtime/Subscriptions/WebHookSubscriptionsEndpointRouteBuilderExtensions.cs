@@ -32,7 +32,10 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
     /// <c>GET/PATCH/DELETE subscriptions/{id}</c>; <c>POST subscriptions/{id}/enable|disable|rotate-secret|verify|test|recover</c>;
     /// <c>GET subscriptions/{id}/deliveries</c>; <c>GET subscriptions/{id}/deliveries/{deliveryId}/attempts</c>;
     /// <c>POST subscriptions/{id}/messages/{messageId}/redeliver</c>. Bad input is answered with RFC 9457 Problem
-    /// Details (400) and changes nothing. Add authorization to the returned group; choosing a subscription's
+    /// Details (400) and changes nothing. Subscription answers carry an <c>ETag</c> (the subscription's version);
+    /// PATCH, DELETE and the POST actions on a subscription honour <c>If-Match</c> and answer 412 when it names another
+    /// version. Without <c>If-Match</c> a change is applied to the subscription as stored when it is written, so it
+    /// never undoes a change the dispatcher made meanwhile (a 410 disable, a failing-since). Add authorization to the returned group; choosing a subscription's
     /// <c>verification</c> mode other than <c>challenge</c> also needs <see cref="WebHookProducerOptions.VerificationModePolicy"/>.
     /// Every subscription belongs to the default tenant: see the overload with a <see cref="WebHookTenantResolver"/>
     /// for a service with many users.
@@ -89,24 +92,24 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         group.MapGet("/subscriptions/{id}", Get).ProducesProblem(404)
             .WithSummary("Gets a subscription.");
         group.MapPatch("/subscriptions/{id}", Update)
-            .WithJsonBody<SubscriptionRequest>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415)
+            .WithJsonBody<SubscriptionRequest>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(412).ProducesProblem(413).ProducesProblem(415)
             .WithSummary("Changes the members given; a new URL is verified before anything is sent to it.");
-        group.MapDelete("/subscriptions/{id}", Delete).ProducesProblem(404)
+        group.MapDelete("/subscriptions/{id}", Delete).ProducesProblem(404).ProducesProblem(412)
             .WithSummary("Deletes a subscription and its pending deliveries.");
-        group.MapPost("/subscriptions/{id}/enable", Enable).ProducesProblem(404)
+        group.MapPost("/subscriptions/{id}/enable", Enable).ProducesProblem(404).ProducesProblem(412)
             .WithSummary("Enables a subscription whose current URL passed intent verification (or challenges it again).");
         group.MapPost("/subscriptions/{id}/disable", Disable)
-            .WithJsonBody<DisableRequest>(optional: true).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415)
+            .WithJsonBody<DisableRequest>(optional: true).ProducesProblem(404).ProducesProblem(412).ProducesProblem(413).ProducesProblem(415)
             .WithSummary("Disables a subscription: its deliveries wait until it is enabled.");
         group.MapPost("/subscriptions/{id}/rotate-secret", Rotate)
-            .WithJsonBody<RotateSecretRequest>(optional: true).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415)
+            .WithJsonBody<RotateSecretRequest>(optional: true).ProducesProblem(404).ProducesProblem(412).ProducesProblem(413).ProducesProblem(415)
             .WithSummary("Adds a new signing secret (given or generated, shown once); the old one keeps signing for the overlap.");
-        group.MapPost("/subscriptions/{id}/verify", Verify).ProducesProblem(404)
+        group.MapPost("/subscriptions/{id}/verify", Verify).ProducesProblem(404).ProducesProblem(412)
             .WithSummary("Challenges a pending URL again.");
-        group.MapPost("/subscriptions/{id}/test", SendTest).ProducesProblem(404)
+        group.MapPost("/subscriptions/{id}/test", SendTest).ProducesProblem(404).ProducesProblem(412)
             .WithSummary("Sends a webhook.test message to this subscription only.");
         group.MapPost("/subscriptions/{id}/recover", Recover)
-            .WithJsonBody<RecoverRequest>().ProducesProblem(404).ProducesProblem(413).ProducesProblem(415)
+            .WithJsonBody<RecoverRequest>().ProducesProblem(404).ProducesProblem(412).ProducesProblem(413).ProducesProblem(415)
             .WithSummary("Sends again every failed delivery of this subscription since a time.");
         group.MapGet("/subscriptions/{id}/deliveries", ListDeliveries).ProducesProblem(404)
             .WithSummary("Lists a subscription's deliveries, newest first.");
@@ -214,6 +217,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
             return Problem(409, "Subscription limit reached",
                 $"The tenant has {service.Options.MaxSubscriptionsPerTenant} subscriptions, the most it may have: delete one first.");
         }
+        SetETag(context, subscription);
         return new JsonAnswer<SubscriptionResponse, Status201>(ToResponse(subscription, created!.Reveal()), Json.SubscriptionResponse,
             location: $"{context.Request.PathBase}{context.Request.Path}/{subscription.Id}");
     }
@@ -234,7 +238,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
     private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ProblemHttpResult>> Get(
         string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken) =>
         await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is { } subscription
-            ? Ok(ToResponse(subscription, null), Json.SubscriptionResponse)
+            ? Answer(context, subscription, null)
             : NotFound();
 
     private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ValidationProblem, ProblemHttpResult>> Update(
@@ -267,16 +271,27 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return Invalid(errors);
         }
-        var updated = await service.UpdateAsync(current, input, url, verification, cancellationToken).ConfigureAwait(false);
-        return Ok(ToResponse(updated, null), Json.SubscriptionResponse);
+        if (!IfMatch(context, current, out var ifMatch))
+        {
+            return PreconditionFailed();
+        }
+        var (result, updated) = await service.UpdateAsync(current, input, url, verification, ifMatch, cancellationToken).ConfigureAwait(false);
+        return Written(context, result, updated, null);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken) =>
-        await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is { } subscription &&
-        await service.DeleteAsync(subscription.Id, cancellationToken).ConfigureAwait(false)
-            ? TypedResults.NoContent()
-            : NotFound();
+        string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
+    {
+        if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } subscription)
+        {
+            return NotFound();
+        }
+        if (!IfMatch(context, subscription, out _))
+        {
+            return PreconditionFailed();
+        }
+        return await service.DeleteAsync(subscription.Id, cancellationToken).ConfigureAwait(false) ? TypedResults.NoContent() : NotFound();
+    }
 
     private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ProblemHttpResult>> Enable(
         string id, HttpContext context, [FromServices] WebHookSubscriptionService service, CancellationToken cancellationToken)
@@ -285,8 +300,18 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return NotFound();
         }
-        var updated = await service.SetEnabledAsync(current, true, null, cancellationToken).ConfigureAwait(false);
-        return Ok(ToResponse(updated, null), Json.SubscriptionResponse);
+        if (!IfMatch(context, current, out var ifMatch))
+        {
+            return PreconditionFailed();
+        }
+        var (result, updated) = await service.SetEnabledAsync(current, true, null, ifMatch, cancellationToken).ConfigureAwait(false);
+        return result switch
+        {
+            SubscriptionWrite.Done => Answer(context, updated!, null),
+            SubscriptionWrite.PreconditionFailed => PreconditionFailed(),
+            SubscriptionWrite.Conflict => Conflict(),
+            _ => NotFound(),
+        };
     }
 
     private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ValidationProblem, ProblemHttpResult>> Disable(
@@ -305,8 +330,12 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return NotFound();
         }
-        var updated = await service.SetEnabledAsync(current, false, request?.Reason, cancellationToken).ConfigureAwait(false);
-        return Ok(ToResponse(updated, null), Json.SubscriptionResponse);
+        if (!IfMatch(context, current, out var ifMatch))
+        {
+            return PreconditionFailed();
+        }
+        var (result, updated) = await service.SetEnabledAsync(current, false, request?.Reason, ifMatch, cancellationToken).ConfigureAwait(false);
+        return Written(context, result, updated, null);
     }
 
     private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ValidationProblem, ProblemHttpResult>> Rotate(
@@ -326,8 +355,12 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return NotFound();
         }
-        var (updated, created) = await service.RotateAsync(current, secret, cancellationToken).ConfigureAwait(false);
-        return Ok(ToResponse(updated, created.Reveal()), Json.SubscriptionResponse);
+        if (!IfMatch(context, current, out var ifMatch))
+        {
+            return PreconditionFailed();
+        }
+        var (result, updated, created) = await service.RotateAsync(current, secret, ifMatch, cancellationToken).ConfigureAwait(false);
+        return Written(context, result, updated, result == SubscriptionWrite.Done ? created.Reveal() : null);
     }
 
     private static async Task<Results<JsonAnswer<SubscriptionResponse, Status200>, ProblemHttpResult>> Verify(
@@ -337,10 +370,14 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return NotFound();
         }
+        if (!IfMatch(context, current, out _))
+        {
+            return PreconditionFailed();
+        }
         var updated = current.Status == WebHookSubscriptionStatus.Pending || current.PendingUrl is not null
             ? await service.VerifyAsync(current, enabling: false, cancellationToken).ConfigureAwait(false)
             : current;
-        return Ok(ToResponse(updated, null), Json.SubscriptionResponse);
+        return Answer(context, updated, null);
     }
 
     private static async Task<Results<JsonAnswer<MessageResponse, Status202>, ProblemHttpResult>> SendTest(
@@ -349,6 +386,10 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         if (await service.GetAsync(Scope(context), id, cancellationToken).ConfigureAwait(false) is not { } current)
         {
             return NotFound();
+        }
+        if (!IfMatch(context, current, out _))
+        {
+            return PreconditionFailed();
         }
         var published = await service.SendTestAsync(current, cancellationToken).ConfigureAwait(false);
         return Accepted(new MessageResponse { MessageId = published.MessageId, Deliveries = published.Deliveries }, Json.MessageResponse);
@@ -370,6 +411,10 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
         {
             return NotFound();
         }
+        if (!IfMatch(context, current, out _))
+        {
+            return PreconditionFailed();
+        }
         var count = await service.RecoverAsync(current.Id, since, cancellationToken).ConfigureAwait(false);
         return Accepted(new RecoverResponse { Deliveries = count, Detail = HeldDetail(current) }, Json.RecoverResponse);
     }
@@ -384,7 +429,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
             if (!Enum.TryParse<WebHookDeliveryStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) ||
                 int.TryParse(status, out _))
             {
-                return Invalid("status", "status must be pending, succeeded or failed.");
+                return Invalid("status", "status must be pending, succeeded, failed or skipped.");
             }
             wanted = parsed;
         }
@@ -571,6 +616,67 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
 
     private static ProblemHttpResult NotFound(string detail = "No such subscription.") => Problem(404, "Not found", detail);
 
+    private static ProblemHttpResult PreconditionFailed() =>
+        Problem(412, "Precondition failed", "The subscription changed since the version If-Match names: read it again (its ETag is its version).");
+
+    /// <summary>The subscription's version as an entity tag: strong, the version in quotes.</summary>
+    internal static string ETagOf(WebHookSubscription subscription) =>
+        "\"" + subscription.Version.ToString(CultureInfo.InvariantCulture) + "\"";
+
+    private static void SetETag(HttpContext context, WebHookSubscription subscription) =>
+        context.Response.Headers.ETag = ETagOf(subscription);
+
+    private static ProblemHttpResult Conflict() =>
+        Problem(409, "Conflict", "The subscription kept changing while this change was applied: try again.");
+
+    private static JsonAnswer<SubscriptionResponse, Status200> Answer(HttpContext context, WebHookSubscription subscription, string? secret)
+    {
+        SetETag(context, subscription);
+        return Ok(ToResponse(subscription, secret), Json.SubscriptionResponse);
+    }
+
+    private static Results<JsonAnswer<SubscriptionResponse, Status200>, ValidationProblem, ProblemHttpResult> Written(HttpContext context,
+        SubscriptionWrite result, WebHookSubscription? subscription, string? secret) => result switch
+    {
+        SubscriptionWrite.Done => Answer(context, subscription!, secret),
+        SubscriptionWrite.PreconditionFailed => PreconditionFailed(),
+        SubscriptionWrite.Conflict => Conflict(),
+        _ => NotFound(),
+    };
+
+    /// <summary>
+    /// Whether the request's <c>If-Match</c> (when it has one) names the subscription's current version; the version it
+    /// names, for the write to check again, or <c>null</c> without a precondition (no header, or <c>*</c>). If-Match
+    /// compares strongly (RFC 9110): a weak tag matches nothing.
+    /// </summary>
+    private static bool IfMatch(HttpContext context, WebHookSubscription current, out long? version)
+    {
+        version = null;
+        var values = context.Request.Headers.IfMatch;
+        if (values.Count == 0)
+        {
+            return true;
+        }
+        if (!Microsoft.Net.Http.Headers.EntityTagHeaderValue.TryParseList(values, out var tags))
+        {
+            return false;
+        }
+        var etag = ETagOf(current);
+        foreach (var tag in tags)
+        {
+            if (tag.Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any))
+            {
+                return true;
+            }
+            if (!tag.IsWeak && tag.Tag.Equals(etag, StringComparison.Ordinal))
+            {
+                version = current.Version;
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static SubscriptionInput ToInput(SubscriptionRequest request) =>
         new(request.Url, request.EventTypes, request.Description, request.Metadata, request.Secret, request.Verification);
 
@@ -603,6 +709,7 @@ public static class WebHookSubscriptionsEndpointRouteBuilderExtensions
     {
         WebHookDeliveryStatus.Pending => "pending",
         WebHookDeliveryStatus.Succeeded => "succeeded",
+        WebHookDeliveryStatus.Skipped => "skipped",
         _ => "failed",
     };
 }

@@ -281,7 +281,7 @@ public sealed class DeliveryTests
         await using var receiver = await Receiver.StartAsync();
         var oldSecret = WebHookSecret.Generate();
         var subscription = await producer.SubscribeAsync(receiver.Url, oldSecret);
-        var (_, newSecret) = await producer.Subscriptions.RotateAsync(subscription, null, default);
+        var (_, _, newSecret) = await producer.Subscriptions.RotateAsync(subscription, null, null, default);
         var oldOnly = new WebHookVerifier(oldSecret, producer.Time);
         var newOnly = new WebHookVerifier(newSecret, producer.Time);
 
@@ -344,7 +344,7 @@ public sealed class DeliveryTests
         await producer.Store.NextReleaseAsync();
         release.TrySetResult();
 
-        var leases = await producer.Store.LeaseDueAsync(producer.Time.GetUtcNow(), 10, TimeSpan.FromMinutes(1));
+        var leases = await producer.Store.LeaseDueAsync(producer.Time.GetUtcNow(), 10, int.MaxValue, TimeSpan.FromMinutes(1));
         var lease = Assert.Single(leases);
         Assert.Equal(subscription.Id, lease.Subscription.Id);
         Assert.Equal(0, lease.Delivery.Attempts);

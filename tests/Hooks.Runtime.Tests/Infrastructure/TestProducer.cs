@@ -100,7 +100,7 @@ public sealed class TestProducer : IAsyncDisposable
             UpdatedAt = now,
         };
         Assert.True(await Store.CreateSubscriptionAsync(subscription));
-        return subscription;
+        return (await Store.GetSubscriptionAsync(subscription.Id))!; // as stored: with the version an update names
     }
 
     public async Task StopAsync()

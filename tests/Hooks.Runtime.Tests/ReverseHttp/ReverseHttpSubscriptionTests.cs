@@ -63,7 +63,7 @@ public sealed class ReverseHttpSubscriptionTests
         // authority goes through the direct handler (DNS and the SSRF guard), never to the reversed connection, which
         // would hold the request unanswered until the timeout.
         var direct = await producer.SubscribeAsync(secret, "http://ptth-1/webhooks");
-        await producer.Store.UpdateSubscriptionAsync(reversed with { Status = WebHookSubscriptionStatus.Disabled });
+        Assert.Equal(WebHookSubscriptionUpdateResult.Updated, await producer.Store.UpdateSubscriptionAsync(reversed with { Status = WebHookSubscriptionStatus.Disabled }));
         await producer.Publisher.PublishAsync(new OrderCreated("o-1", 1m));
         var attempt = (await producer.Store.NextAttemptAsync()).Attempt;
         Assert.Equal(direct.Id, attempt.SubscriptionId);

@@ -15,7 +15,7 @@ public sealed class SignedConsumerRequestTests
         await using var producer = await PtthProducer.StartAsync();
         var subscription = await producer.SubscribeAsync(current);
         var now = DateTimeOffset.UtcNow;
-        await producer.Store.UpdateSubscriptionAsync(subscription with
+        Assert.Equal(WebHookSubscriptionUpdateResult.Updated, await producer.Store.UpdateSubscriptionAsync(subscription with
         {
             Secrets =
             [
@@ -23,7 +23,7 @@ public sealed class SignedConsumerRequestTests
                 new WebHookSubscriptionSecret(previous, now.AddDays(-1), now.AddHours(1)),
                 new WebHookSubscriptionSecret(expired, now.AddDays(-2), now.AddMinutes(-1)),
             ],
-        });
+        }));
 
         await using (var raw = await RawHttpConnection.ConnectAsync(producer.Address))
         {

@@ -62,7 +62,7 @@ public sealed class InMemoryStoreLayoutTests
         var store = await StoreWith();
         await Append(store, id, "{}"u8.ToArray());
 
-        var lease = Assert.Single(await store.LeaseDueAsync(T0, 10, Lease));
+        var lease = Assert.Single(await store.LeaseDueAsync(T0, 10, int.MaxValue, Lease));
         Assert.Equal(id, lease.Message.Id);
         Assert.Equal(id, lease.Delivery.MessageId);
         Assert.Equal(id, (await store.GetMessageAsync(id))!.Id);
@@ -110,7 +110,7 @@ public sealed class InMemoryStoreLayoutTests
                 var id = (await Append(store, WebHookIds.NewMessageId(T0), body)).MessageId;
                 sent.Add((id, body));
             }
-            var leases = await store.LeaseDueAsync(T0, 100, Lease);
+            var leases = await store.LeaseDueAsync(T0, 100, int.MaxValue, Lease);
             Assert.Equal(sizes.Length, leases.Count);
             foreach (var lease in leases)
             {
@@ -125,8 +125,8 @@ public sealed class InMemoryStoreLayoutTests
         Assert.Null(await store.GetMessageAsync(sent[0].Id));
         Assert.All(handedOut, h => Assert.True(h.Expected.AsSpan().SequenceEqual(h.Message.Body.Span)));
         var kept = await store.ReadFeedAsync("sub_a", 0, 100);
-        Assert.InRange(kept.Count, 5, sizes.Length);
-        Assert.All(kept, m => Assert.True(sent.Single(s => s.Id == m.Id).Body.AsSpan().SequenceEqual(m.Body.Span)));
+        Assert.InRange(kept.Entries.Count, 5, sizes.Length);
+        Assert.All(kept.Entries, e => Assert.True(sent.Single(s => s.Id == e.Message.Id).Body.AsSpan().SequenceEqual(e.Message.Body.Span)));
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class InMemoryStoreLayoutTests
                 Message = new WebHookMessage { Id = WebHookIds.NewMessageId(T0), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray() },
                 SubscriptionId = "sub_a",
             })).MessageId);
-            await Succeed(store, (await store.LeaseDueAsync(T0, 10, Lease)).Where(l => l.Subscription.Id == "sub_a"));
+            await Succeed(store, (await store.LeaseDueAsync(T0, 10, int.MaxValue, Lease)).Where(l => l.Subscription.Id == "sub_a"));
         }
 
         Assert.NotNull(await store.GetMessageAsync(stuck));
@@ -161,7 +161,7 @@ public sealed class InMemoryStoreLayoutTests
         var store = await StoreWith();
         await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray());
         await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray());
-        var leases = await store.LeaseDueAsync(T0, 10, Lease);
+        var leases = await store.LeaseDueAsync(T0, 10, int.MaxValue, Lease);
         await Succeed(store, [leases[0]]);
         await Succeed(store, [leases[1]], responseBody: "thanks");
 
@@ -172,7 +172,7 @@ public sealed class InMemoryStoreLayoutTests
 
         // A second attempt joins the first, which keeps its fields.
         Assert.True(await store.RedeliverAsync("sub_a", leases[0].Message.Id, T0));
-        await Succeed(store, await store.LeaseDueAsync(T0, 10, Lease), responseBody: "again");
+        await Succeed(store, await store.LeaseDueAsync(T0, 10, int.MaxValue, Lease), responseBody: "again");
         var both = await store.ListAttemptsAsync("sub_a", leases[0].Delivery.Id);
         Assert.Equal([(1, (string?)null), (2, "again")], both.Select(a => (a.Number, a.ResponseBody)));
         Assert.Equal(200, both[0].StatusCode);
@@ -184,16 +184,16 @@ public sealed class InMemoryStoreLayoutTests
         var store = await StoreWith();
         // A retry due at T0+1s, then publishes at T0+2s and T0+0.5s (out of order), then one at T0+3s.
         await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray(), T0);
-        var first = Assert.Single(await store.LeaseDueAsync(T0, 10, Lease));
+        var first = Assert.Single(await store.LeaseDueAsync(T0, 10, int.MaxValue, Lease));
         await store.RecordAttemptsAsync([LeaseResults.Of(first, WebHookDeliveryStatus.Pending, T0, T0.AddSeconds(1))]);
         var at2 = (await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(2))).MessageId;
         var atHalf = (await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(0.5))).MessageId;
         var at3 = (await Append(store, WebHookIds.NewMessageId(T0), "{}"u8.ToArray(), T0.AddSeconds(3))).MessageId;
 
         Assert.Equal(new DateTimeOffset?(T0.AddSeconds(0.5)), await store.GetNextDueAsync());
-        var leased = await store.LeaseDueAsync(T0.AddSeconds(10), 10, Lease);
+        var leased = await store.LeaseDueAsync(T0.AddSeconds(10), 10, int.MaxValue, Lease);
         Assert.Equal([atHalf, first.Message.Id, at2, at3], leased.Select(l => l.Message.Id));
-        Assert.Equal(2, (await store.LeaseDueAsync(T0.AddSeconds(10).Add(Lease), 2, Lease)).Count); // expired leases come back
+        Assert.Equal(2, (await store.LeaseDueAsync(T0.AddSeconds(10).Add(Lease), 2, int.MaxValue, Lease)).Count); // expired leases come back
     }
 
     [Fact]
@@ -210,7 +210,7 @@ public sealed class InMemoryStoreLayoutTests
             {
                 await Append(store, WebHookIds.NewMessageId(now), body, now);
             }
-            var leases = await store.LeaseDueAsync(now, 200, Lease);
+            var leases = await store.LeaseDueAsync(now, 200, int.MaxValue, Lease);
             await store.RecordAttemptsAsync([.. leases.Select((lease, i) => i % 10 == 0 && lease.Delivery.Attempts == 0
                 ? LeaseResults.Of(lease, WebHookDeliveryStatus.Pending, now, now.AddMilliseconds(1), statusCode: 500, responseBody: "busy")
                 : LeaseResults.Of(lease, WebHookDeliveryStatus.Succeeded, now, outcome: WebHookAttemptOutcome.Succeeded, statusCode: 204))]);

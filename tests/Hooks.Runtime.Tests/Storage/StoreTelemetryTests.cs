@@ -40,7 +40,7 @@ public sealed class StoreTelemetryTests
         var untraced = await store.AppendMessageAsync(Draft());
         var malformed = await store.AppendMessageAsync(Draft("00-00000000000000000000000000000000-0000000000000000-01"));
 
-        var leases = await store.LeaseDueAsync(T0, 10, TimeSpan.FromMinutes(1));
+        var leases = await store.LeaseDueAsync(T0, 10, int.MaxValue, TimeSpan.FromMinutes(1));
 
         Assert.Equal(traceParent, Assert.Single(leases, l => l.Message.Id == traced.MessageId).Message.TraceParent);
         Assert.Null(Assert.Single(leases, l => l.Message.Id == untraced.MessageId).Message.TraceParent);
@@ -57,14 +57,14 @@ public sealed class StoreTelemetryTests
         {
             await store.AppendMessageAsync(Draft());
         }
-        var leases = await store.LeaseDueAsync(T0, 10, TimeSpan.FromMinutes(1));
+        var leases = await store.LeaseDueAsync(T0, 10, int.MaxValue, TimeSpan.FromMinutes(1));
 
         var failed = await store.RecordAttemptsAsync([.. leases.Select(l => LeaseResults.Of(l, WebHookDeliveryStatus.Pending, T0, T0.AddSeconds(5)))]);
         var started = Assert.Single(failed);
         Assert.Equal(WebHookSubscriptionChangeKind.StartedFailing, started.Kind);
         Assert.Equal("sub_a", started.SubscriptionId);
 
-        leases = await store.LeaseDueAsync(T0.AddSeconds(5), 10, TimeSpan.FromMinutes(1));
+        leases = await store.LeaseDueAsync(T0.AddSeconds(5), 10, int.MaxValue, TimeSpan.FromMinutes(1));
         var succeeded = await store.RecordAttemptsAsync([.. leases.Select(l => LeaseResults.Of(l, WebHookDeliveryStatus.Succeeded,
             T0.AddSeconds(5), outcome: WebHookAttemptOutcome.Succeeded))]);
         var recovered = Assert.Single(succeeded);
@@ -73,7 +73,7 @@ public sealed class StoreTelemetryTests
 
         await store.AppendMessageAsync(Draft());
         await store.AppendMessageAsync(Draft());
-        leases = await store.LeaseDueAsync(T0.AddSeconds(6), 10, TimeSpan.FromMinutes(1));
+        leases = await store.LeaseDueAsync(T0.AddSeconds(6), 10, int.MaxValue, TimeSpan.FromMinutes(1));
         var gone = await store.RecordAttemptsAsync([.. leases.Select(l => LeaseResults.Of(l, WebHookDeliveryStatus.Failed, T0.AddSeconds(6),
             outcome: WebHookAttemptOutcome.Gone) with { DisableSubscriptionReason = "410" })]);
         Assert.Equal(new[] { WebHookSubscriptionChangeKind.StartedFailing, WebHookSubscriptionChangeKind.Disabled }, gone.Select(c => c.Kind));

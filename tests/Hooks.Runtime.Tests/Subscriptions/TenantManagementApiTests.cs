@@ -152,7 +152,7 @@ public sealed class TenantManagementApiTests
         Assert.Equal(2, await app.Store.CountSubscriptionsAsync("tenant-b"));
         // Nor can a store update move one.
         var stored = (await app.Store.GetSubscriptionAsync(bId))!;
-        Assert.False(await app.Store.UpdateSubscriptionAsync(stored with { Tenant = "tenant-a" }));
+        Assert.Equal(WebHookSubscriptionUpdateResult.NotFound, await app.Store.UpdateSubscriptionAsync(stored with { Tenant = "tenant-a" }));
         Assert.Equal("tenant-b", (await app.Store.GetSubscriptionAsync(bId))!.Tenant);
     }
 
