@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using Hooks.Cli.Listen;
 using Hooks.Cli.Management;
 using Hooks.Cli.Signing;
 
@@ -42,6 +43,8 @@ internal static class HooksCli
         root.Subcommands.Add(DeliveryCommands.Redeliver(console));
         root.Subcommands.Add(DeliveryCommands.Recover(console));
         root.Subcommands.Add(EventsCommand.Create(console));
+        // Receiving on this machine over Reverse HTTP.
+        root.Subcommands.Add(ListenCommand.Create(console));
         return root;
     }
 
@@ -95,7 +98,7 @@ internal static class HooksCli
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return 130;
+                return ExitCodes.Interrupted;
             }
         });
 }
