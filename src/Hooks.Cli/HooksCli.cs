@@ -53,7 +53,9 @@ internal static class HooksCli
     {
         // No response files: @path is how --data, --body and friends read a file, so the parser must leave it alone.
         var parsed = Build(console).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
-        var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        // Ctrl+C is not turned into a cancellation with a 2 s limit: short commands end at once as the runtime ends them
+        // (exit 130), and hooks listen catches the signal itself to close its connections and print its last line first.
+        var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null };
         if (parsed.Action is ParseErrorAction)
         {
             foreach (var error in parsed.Errors)

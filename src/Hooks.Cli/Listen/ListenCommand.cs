@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Hooks.Cli.Signing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,7 +27,11 @@ internal static class ListenCommand
             HelpName = "id",
             Required = true,
         };
-        var secret = SigningOptions.Secret(several: false);
+        var secret = new Option<string>("--secret", "-s")
+        {
+            Description = $"The subscription's whsec_… secret: proves the subscription when dialling and verifies each delivery. Default: ${Inputs.SecretVariable}.",
+            HelpName = "whsec_…",
+        };
         var forward = new Option<string>("--forward", "-f")
         {
             Description = "The local URL each delivery is POSTed to, unchanged (headers and body), e.g. http://localhost:5000/webhooks.",
@@ -80,7 +85,7 @@ internal static class ListenCommand
             var settings = new ListenSettings(
                 ProducerUrl(result.GetValue(producer)!),
                 SubscriptionId(result.GetValue(subscription)!),
-                Inputs.Secrets(result.GetValue(secret), console)[0],
+                Inputs.Secrets(result.GetValue(secret) is { } given ? [given] : null, console)[0],
                 ForwardUrl(result.GetValue(forward)!))
             {
                 Path = PathValue(result.GetValue(path)),
@@ -88,25 +93,44 @@ internal static class ListenCommand
                 Timeout = TimeSpan.FromSeconds(result.GetValue(timeout)),
                 Json = result.GetValue(json),
             };
+            // Ctrl+C (SIGINT) and SIGTERM stop it cleanly: connections closed, a last line printed, then exit 130 or 143.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var exitCode = ExitCodes.Interrupted;
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop(stop, () => exitCode = ExitCodes.Interrupted));
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop(stop, () => exitCode = ExitCodes.Terminated));
             await using var app = ListenRelay.Build(settings, console);
             var output = app.Services.GetRequiredService<ListenOutput>();
             await app.StartAsync(CancellationToken.None).ConfigureAwait(false);
             output.Listening(DateTimeOffset.UtcNow, settings);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
             }
             // Ctrl+C: stop dialling, close every reversed connection (the producer sees them end at once) and stop.
+            // What is still open after 1 s is aborted.
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await app.StopAsync(grace.Token).ConfigureAwait(false);
+            try
+            {
+                await app.StopAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
             output.Stopped(DateTimeOffset.UtcNow);
-            return ExitCodes.Interrupted;
+            return exitCode;
         });
         return command;
     }
+
+    private static Action<PosixSignalContext> Stop(CancellationTokenSource stop, Action setExitCode) => context =>
+    {
+        context.Cancel = true; // not the runtime's default (ending the process at once): the command ends itself
+        setExitCode();
+        stop.Cancel();
+    };
 
     internal static Uri ProducerUrl(string value)
     {
