@@ -13,17 +13,21 @@ namespace Hooks.Cli;
 internal static class HooksCli
 {
     public const string Description = """
-        Send, sign and verify Standard Webhooks requests, and manage a Hooks producer's subscriptions.
+        Send, sign and verify Standard Webhooks requests, receive a producer's deliveries on your machine, and manage a
+        Hooks producer's subscriptions.
 
         Try a round trip on your machine:
           hooks secret new                                   make a whsec_… secret
           hooks send http://localhost:5000/webhooks --secret whsec_… --type order.created --data '{"orderId":"o-1"}'
 
+        Receive a real producer's deliveries on a laptop with no public address (a subscription with a ptth:// URL):
+          hooks listen https://producer.example --subscription sub_… --secret whsec_… --forward http://localhost:5000/webhooks
+
         Commands that take a secret also read HOOKS_SECRET; management commands read HOOKS_API_URL and HOOKS_API_TOKEN,
         so secrets and tokens stay out of your shell history. Every command has --json for scripts.
 
         Exit codes: 0 ok · 1 refused (bad signature, or the receiver said no) · 2 usage · 3 the API answered an error
-        · 4 network (no connection, timeout).
+        · 4 network (no connection, timeout) · 130 stopped with Ctrl+C (how listen ends).
         """;
 
     public static RootCommand Build(CliConsole console)

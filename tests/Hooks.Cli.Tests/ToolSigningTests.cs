@@ -101,7 +101,8 @@ public sealed class ToolSigningTests(PackedTool tool)
         var body = Encoding.UTF8.GetBytes("""{"type":"order.created","timestamp":"2026-11-01T12:00:00Z","data":{}}""");
         var id = "msg_verify";
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var timestamp = kind switch { "too-old" => now - 3600, "too-new" => now + 3600, _ => now };
+        // too-new: 30 s of slack, so the tool starting later than `now` still finds it "1 h 0 min ahead" (not 59 min 59 s).
+        var timestamp = kind switch { "too-old" => now - 3600, "too-new" => now + 3630, _ => now };
         var signingSecret = kind == "wrong-secret" ? WebHookSecret.Generate() : secret;
         var signature = WebHookSigner.Sign(signingSecret, id, timestamp, kind == "changed-body" ? [.. body, (byte)' '] : body);
         var secretText = kind == "malformed-secret" ? "whsec_" + Convert.ToBase64String(new byte[10]) : secret.Reveal();

@@ -70,13 +70,8 @@ internal static class ListenCommand
             }
         });
         var json = new Option<bool>("--json") { Description = "Print one JSON object per line (deliveries and connection changes) instead of text." };
-        var command = new Command("listen", """
-            Receive a subscription's deliveries on this machine, with no public address: opens reversed connections to the
-            producer (Reverse HTTP), verifies each delivery with the secret, forwards it unchanged to --forward and answers
-            the producer with the local app's real status, so its retries and attempt log see the truth. A delivery that does
-            not verify is answered 401 and not forwarded; a local app that does not answer makes it 502 (the producer retries).
-            Prints one line per delivery and per connection change. Runs until Ctrl+C (exit 130).
-            """)
+        var command = new Command("listen", "Receive a ptth:// subscription's deliveries on this machine (no public address needed): verify each, forward it to " +
+            "--forward unchanged, answer the producer with the local app's status (401 if it does not verify, 502 if the app is down). Runs until Ctrl+C (exit 130).")
         {
             producer, subscription, secret, forward, path, connections, timeout, json,
         };
