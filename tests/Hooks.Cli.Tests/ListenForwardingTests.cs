@@ -175,8 +175,10 @@ public sealed class ListenForwardingTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Contains("could not forward to http://127.0.0.1:", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("The local app is not answering", problem.RootElement.GetProperty("title").GetString());
+        Assert.DoesNotContain("127.0.0.1", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains("  msg_down  order.created  502  ", _out.ToString(), StringComparison.Ordinal);
+        Assert.Contains("(could not forward to http://127.0.0.1:", _out.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ internal sealed class DeliveryForwarder(ListenSettings settings, HttpMessageInvo
         if (settings.Path is { } path && !string.Equals(request.Path.Value, path, StringComparison.Ordinal))
         {
             await RefuseAsync(context, line, started, StatusCodes.Status404NotFound, "Not the path listened on",
-                $"hooks listen forwards only deliveries to {path}; this one was for {Printable(request.Path.Value)}.").ConfigureAwait(false);
+                $"hooks listen forwards only deliveries to {path}.").ConfigureAwait(false);
             return;
         }
         if (request.ContentLength > MaxBodyBytes)
@@ -101,14 +101,17 @@ internal sealed class DeliveryForwarder(ListenSettings settings, HttpMessageInvo
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
             await RefuseAsync(context, line, started, StatusCodes.Status504GatewayTimeout, "The local app did not answer in time",
-                $"No answer from {settings.Forward} within {settings.Timeout.TotalSeconds:0.#} s.", forwarded: true).ConfigureAwait(false);
+                $"No answer from the local app within {settings.Timeout.TotalSeconds:0.#} s.", forwarded: true,
+                note: $"no answer from {settings.Forward} within {settings.Timeout.TotalSeconds:0.#} s").ConfigureAwait(false);
             return;
         }
         catch (HttpRequestException ex)
         {
             var why = ex.HttpRequestError is HttpRequestError.Unknown ? "the request failed" : ex.HttpRequestError.ToString();
+            // The producer (and its attempt log) learns that the local app is down, not where it lives.
             await RefuseAsync(context, line, started, StatusCodes.Status502BadGateway, "The local app is not answering",
-                $"hooks listen could not forward to {settings.Forward}: {why}.", forwarded: true).ConfigureAwait(false);
+                $"hooks listen could not forward the delivery to the local app: {why}.", forwarded: true,
+                note: $"could not forward to {settings.Forward}: {why}").ConfigureAwait(false);
             return;
         }
         using (answer)
@@ -148,14 +151,37 @@ internal sealed class DeliveryForwarder(ListenSettings settings, HttpMessageInvo
         }
     }
 
-    private async Task RefuseAsync(HttpContext context, DeliveryLine line, long started, int status, string title, string detail, bool forwarded = false)
+    /// <summary>Answers the producer itself with Problem Details (written by hand: no reflection) and prints the line.</summary>
+    private async Task RefuseAsync(HttpContext context, DeliveryLine line, long started, int status, string title, string detail,
+        bool forwarded = false, string? note = null)
     {
         line.Status = status;
         line.Forwarded = forwarded;
-        line.Error = detail;
+        line.Error = note ?? detail;
         line.Duration = time.GetElapsedTime(started);
         output.Delivery(line);
-        await Results.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(context).ConfigureAwait(false);
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/problem+json";
+        var writer = new Utf8JsonWriter(response.BodyWriter);
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, $"https://tools.ietf.org/html/rfc9110#section-{status switch
+            {
+                401 => "15.5.2",
+                404 => "15.5.5",
+                413 => "15.5.14",
+                502 => "15.6.3",
+                504 => "15.6.5",
+                _ => "15.6.1",
+            }}");
+            writer.WriteString("title"u8, title);
+            writer.WriteNumber("status"u8, status);
+            writer.WriteString("detail"u8, detail);
+            writer.WriteEndObject();
+        }
+        await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     private static void CopyHeaders(System.Net.Http.Headers.HttpHeaders headers, HttpResponse response)
