@@ -17,6 +17,12 @@ internal static class ExitCodes
 
     /// <summary>No answer: the connection failed or timed out.</summary>
     public const int Network = 4;
+
+    /// <summary>Stopped by Ctrl+C (SIGINT), as shells report it: <c>hooks listen</c> ends this way.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Stopped by SIGTERM (a service manager, <c>kill</c>): <c>hooks listen</c> closes cleanly and exits with this.</summary>
+    public const int Terminated = 143;
 }
 
 /// <summary>Stops a command with an exit code and a message for stderr (never a secret).</summary>

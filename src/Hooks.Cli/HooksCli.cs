@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using Hooks.Cli.Listen;
 using Hooks.Cli.Management;
 using Hooks.Cli.Signing;
 
@@ -12,17 +13,21 @@ namespace Hooks.Cli;
 internal static class HooksCli
 {
     public const string Description = """
-        Send, sign and verify Standard Webhooks requests, and manage a Hooks producer's subscriptions.
+        Send, sign and verify Standard Webhooks requests, receive a producer's deliveries on your machine, and manage a
+        Hooks producer's subscriptions.
 
         Try a round trip on your machine:
           hooks secret new                                   make a whsec_… secret
           hooks send http://localhost:5000/webhooks --secret whsec_… --type order.created --data '{"orderId":"o-1"}'
 
+        Receive a real producer's deliveries on a laptop with no public address (a subscription with a ptth:// URL):
+          hooks listen https://producer.example --subscription sub_… --secret whsec_… --forward http://localhost:5000/webhooks
+
         Commands that take a secret also read HOOKS_SECRET; management commands read HOOKS_API_URL and HOOKS_API_TOKEN,
         so secrets and tokens stay out of your shell history. Every command has --json for scripts.
 
         Exit codes: 0 ok · 1 refused (bad signature, or the receiver said no) · 2 usage · 3 the API answered an error
-        · 4 network (no connection, timeout).
+        · 4 network (no connection, timeout) · 130 stopped with Ctrl+C (how listen ends).
         """;
 
     public static RootCommand Build(CliConsole console)
@@ -42,6 +47,8 @@ internal static class HooksCli
         root.Subcommands.Add(DeliveryCommands.Redeliver(console));
         root.Subcommands.Add(DeliveryCommands.Recover(console));
         root.Subcommands.Add(EventsCommand.Create(console));
+        // Receiving on this machine over Reverse HTTP.
+        root.Subcommands.Add(ListenCommand.Create(console));
         return root;
     }
 
@@ -50,7 +57,9 @@ internal static class HooksCli
     {
         // No response files: @path is how --data, --body and friends read a file, so the parser must leave it alone.
         var parsed = Build(console).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
-        var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        // Ctrl+C is not turned into a cancellation with a 2 s limit: short commands end at once as the runtime ends them
+        // (exit 130), and hooks listen catches the signal itself to close its connections and print its last line first.
+        var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null };
         if (parsed.Action is ParseErrorAction)
         {
             foreach (var error in parsed.Errors)
@@ -95,7 +104,7 @@ internal static class HooksCli
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return 130;
+                return ExitCodes.Interrupted;
             }
         });
 }

@@ -17,7 +17,7 @@ public sealed class CommandTests
 
         Assert.Equal(0, run.ExitCode);
         foreach (var command in new[] { "send <url>", "sign", "verify", "secret", "subscriptions", "deliveries <subscription>",
-                     "attempts <subscription> <delivery>", "redeliver <subscription> <message>", "recover <subscription>", "events" })
+                     "attempts <subscription> <delivery>", "redeliver <subscription> <message>", "recover <subscription>", "events", "listen <producer>" })
         {
             Assert.Contains("  " + command + " ", run.Out, StringComparison.Ordinal);
         }
@@ -52,6 +52,8 @@ public sealed class CommandTests
     [InlineData("subscriptions")]                                           // which subcommand?
     [InlineData("deliveries", "sub_1", "--status", "lost")]                 // not a state
     [InlineData("attempts", "sub_1", "not-a-number")]
+    [InlineData("listen", "http://127.0.0.1:1", "--subscription", "sub_1")]                                // --forward is required
+    [InlineData("listen", "http://127.0.0.1:1", "--subscription", "sub_1", "--forward", "http://127.0.0.1:2/", "--connections", "0")]
     public async Task Usage_errors_exit_2_and_point_to_help(params string[] args)
     {
         var run = await InProcessCli.RunAsync(args);
@@ -59,6 +61,40 @@ public sealed class CommandTests
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.StartsWith("error: ", run.Error, StringComparison.Ordinal);
         Assert.Contains("--help' for usage.", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ftp://producer.example/", "http://127.0.0.1:2/webhooks", "<producer> must be an absolute http:// or https:// URL.")]
+    [InlineData("http://127.0.0.1:1/", "/webhooks", "--forward must be an absolute http:// or https:// URL.")]
+    public async Task Listen_refuses_urls_it_cannot_use_before_dialling(string producer, string forward, string message)
+    {
+        var secret = WebHookSecret.Generate().Reveal();
+
+        var run = await InProcessCli.RunAsync(["listen", producer, "--subscription", "sub_1", "--secret", secret, "--forward", forward]);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Equal("error: " + message, run.Error.Trim());
+    }
+
+    [Fact]
+    public async Task Listen_reads_the_secret_from_HOOKS_SECRET_and_never_prints_a_malformed_one()
+    {
+        var missing = await InProcessCli.RunAsync(["listen", "http://127.0.0.1:1", "--subscription", "sub_1", "--forward", "http://127.0.0.1:2/"]);
+        var malformed = await InProcessCli.RunAsync(["listen", "http://127.0.0.1:1", "--subscription", "sub_1", "--forward", "http://127.0.0.1:2/"],
+            new Dictionary<string, string> { ["HOOKS_SECRET"] = "whsec_not-base64!" });
+
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("pass --secret whsec_… or set HOOKS_SECRET", missing.Error, StringComparison.Ordinal);
+        Assert.Equal(2, malformed.ExitCode);
+        Assert.Contains("The secret in HOOKS_SECRET is not usable", malformed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-base64", malformed.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_producer_url_with_no_path_gets_the_default_upgrade_path()
+    {
+        Assert.Equal("https://producer.example/webhooks/ptth", Listen.ListenCommand.ProducerUrl("https://producer.example").ToString());
+        Assert.Equal("https://producer.example/custom/ptth", Listen.ListenCommand.ProducerUrl("https://producer.example/custom/ptth").ToString());
     }
 
     [Fact]

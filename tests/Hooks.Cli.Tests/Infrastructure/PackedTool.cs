@@ -49,18 +49,7 @@ public sealed class PackedTool : IAsyncLifetime
     /// <summary>Runs the installed <c>hooks</c> with <paramref name="environment"/> (HOOKS_* from the test host never leak in).</summary>
     public async Task<CliRun> RunAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null, byte[]? stdin = null)
     {
-        var start = DotNet.StartInfo(Executable, Root, [.. args]);
-        start.RedirectStandardInput = true;
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("HOOKS_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-        // The apphost finds the runtime this test runs on.
-        start.Environment["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
+        var start = StartInfo(args, environment);
         using var process = new Process { StartInfo = start };
         process.Start();
         var output = process.StandardOutput.ReadToEndAsync();
@@ -84,6 +73,27 @@ public sealed class PackedTool : IAsyncLifetime
     }
 
     public Task<CliRun> RunAsync(params string[] args) => RunAsync(args, null, null);
+
+    /// <summary>Starts the installed <c>hooks</c> and leaves it running (<c>hooks listen</c>); its stdout is read line by line.</summary>
+    public RunningTool Start(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
+        RunningTool.Start(StartInfo(args, environment));
+
+    private ProcessStartInfo StartInfo(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment)
+    {
+        var start = DotNet.StartInfo(Executable, Root, [.. args]);
+        start.RedirectStandardInput = true;
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("HOOKS_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+        // The apphost finds the runtime this test runs on.
+        start.Environment["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+        return start;
+    }
 
     public Task DisposeAsync()
     {
