@@ -54,7 +54,10 @@ public sealed class PipelineTests
                     Timestamp = timestamp,
                     Body = body,
                 });
-                return result.Status == WebHookProcessingStatus.Failed ? result.Failure + ": " + result.Detail : result.Status.ToString();
+                // A failure names what the handler threw, so a failing assertion says why.
+                return result.Status == WebHookProcessingStatus.Failed
+                    ? result.Failure + ": " + result.Detail + (result.Exception is { } ex ? " [" + ex + "]" : "")
+                    : result.Status.ToString();
             }
 
             public static string[] Handled() => [.. s_app!.Services.GetRequiredService<Seen>().Calls];
@@ -73,7 +76,10 @@ public sealed class PipelineTests
 
         namespace Shop
         {
-            [WebHookEvent("order.created")]
+            // A name no other test's app uses: generated registrations are process-wide (one app per process in real
+            // life), so in this test process every compiled app's dispatchers are registered, and the processor would
+            // route another app's "order.created" to that app's handlers.
+            [WebHookEvent("pipeline.order.created")]
             public partial record OrderCreated(string OrderId, decimal Total);
 
             [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
@@ -95,7 +101,7 @@ public sealed class PipelineTests
     private static readonly DateTimeOffset Happened = new(2026, 11, 30, 6, 0, 0, TimeSpan.Zero);
 
     private static byte[] Body(string data) =>
-        Encoding.UTF8.GetBytes("""{"type":"order.created","timestamp":"2026-11-30T06:00:00+00:00","data":""" + data + "}");
+        Encoding.UTF8.GetBytes("""{"type":"pipeline.order.created","timestamp":"2026-11-30T06:00:00+00:00","data":""" + data + "}");
 
     [Fact]
     public async Task Pushes_and_direct_calls_of_the_same_ids_run_the_generated_handler_once_per_id()
@@ -126,7 +132,7 @@ public sealed class PipelineTests
             Assert.Equal(HttpStatusCode.OK, pushB.StatusCode);
             Assert.Equal("Handled", directC);
             Assert.Equal("Duplicate", againC);
-            Assert.Equal("PayloadDoesNotFit: The data of the 'order.created' event does not fit Shop.OrderCreated: the required member 'orderId' is missing (at $).", misfit);
+            Assert.Equal("PayloadDoesNotFit: The data of the 'pipeline.order.created' event does not fit Shop.OrderCreated: the required member 'orderId' is missing (at $).", misfit);
             Assert.Equal(["msg_a Push o-1", "msg_b CatchUp o-1", "msg_c CatchUp o-1"], Invoke<string[]>(host, "Handled").Order());
         }
         finally
@@ -136,7 +142,7 @@ public sealed class PipelineTests
     }
 
     private static Task<string> ProcessAsync(Type host, string id, byte[] body) =>
-        Invoke<Task<string>>(host, "ProcessAsync", id, "order.created", Happened, body);
+        Invoke<Task<string>>(host, "ProcessAsync", id, "pipeline.order.created", Happened, body);
 
     private static async Task<HttpResponseMessage> PushAsync(HttpClient client, WebHookSecret secret, string id, byte[] body)
     {
