@@ -48,6 +48,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private readonly List<WebHookAttemptResult> _batch = new(RecordBatchSize);
     private int _recording;
     private int _refilling;
+    // The clock reading the last lease request was made with (UTC ticks): a delivery due after it may be leasable now.
+    private long _lastLeaseAtTicks;
     private int _queued;
     // How many times the loop has woken (a publish, a timer), and the wake count a worker's refill started under when
     // it found nothing more due: workers stop refilling until the loop wakes again. A worker whose refill overlapped a
@@ -176,7 +178,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
             {
                 return Refill.Busy;
             }
-            var leases = await _store.LeaseDueAsync(_time.GetUtcNow(), want, _options.MaxConcurrencyPerSubscription, _options.LeaseDuration,
+            var leaseAt = _time.GetUtcNow();
+            Volatile.Write(ref _lastLeaseAtTicks, leaseAt.UtcTicks);
+            var leases = await _store.LeaseDueAsync(leaseAt, want, _options.MaxConcurrencyPerSubscription, _options.LeaseDuration,
                 stoppingToken).ConfigureAwait(false);
             for (var i = 0; i < leases.Count; i++)
             {
@@ -194,13 +198,21 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private async Task WaitAsync(CancellationToken stoppingToken)
     {
         var delay = _options.PollInterval;
+        var next = await _store.GetNextDueAsync(stoppingToken).ConfigureAwait(false);
+        // Read after the store: a clock that moved while the store answered is seen here, not missed.
         var now = _time.GetUtcNow();
-        if (await _store.GetNextDueAsync(stoppingToken).ConfigureAwait(false) is { } next)
+        if (next is { } due)
         {
-            var until = next - now;
+            var until = due - now;
             if (until <= TimeSpan.Zero)
             {
-                // Due now but not leasable yet (for example under another dispatcher's lease): look again shortly.
+                if (due.UtcTicks > Volatile.Read(ref _lastLeaseAtTicks))
+                {
+                    // Became due after the last lease request looked (the clock moved since): look again at once.
+                    _signal.Notify();
+                    return;
+                }
+                // Due but not leasable (another dispatcher's lease, its subscription's limit): look again shortly.
                 until = TimeSpan.FromMilliseconds(50);
             }
             if (until < delay)
@@ -210,6 +222,11 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
         // One timer for the service's lifetime: re-armed per wait, it rings the same signal a publish does.
         _wakeTimer!.Change(delay, Timeout.InfiniteTimeSpan);
+        if (next is { } dueAt && dueAt.UtcTicks > Volatile.Read(ref _lastLeaseAtTicks) && _time.GetUtcNow() >= dueAt)
+        {
+            // The clock passed the due time while the timer was armed relative to an earlier reading.
+            _signal.Notify();
+        }
         await _signal.WaitAsync(stoppingToken).ConfigureAwait(false);
     }
 
