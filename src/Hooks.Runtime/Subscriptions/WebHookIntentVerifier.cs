@@ -84,11 +84,17 @@ internal sealed class WebHookIntentVerifier(IHttpClientFactory httpClientFactory
         {
             failure = ex.InnerException is WebHookAddressRefusedException refused
                 ? $"{refused.Message} {nameof(WebHookProducerOptions)}.{nameof(WebHookProducerOptions.AllowedNetworks)} opens such networks (tests, samples)."
-                : "The check could not be sent: connection failed.";
+                : ReverseHttp.WebHookReverseHttpAddress.IsReversed(url)
+                    ? NoReversedConnection
+                    : "The check could not be sent: connection failed.";
         }
         Log.IntentVerification(logger, subscription.Id, failure is null ? "answered" : "not answered");
         return failure;
     }
+
+    /// <summary>Why a <c>ptth://</c> subscription waits: nobody dialled in yet, and a dial-in sends the check.</summary>
+    internal const string NoReversedConnection =
+        "No reversed connection from the consumer is open: the check is sent when the consumer connects.";
 
     internal static byte[] WriteChallenge(string challenge, DateTimeOffset now)
     {

@@ -22,6 +22,8 @@ public sealed class ReverseHttpSubscriptionTests
         var id = body.RootElement.GetProperty("id").GetString()!;
         // Nobody has dialled in yet, so the challenge could not be sent.
         Assert.Equal("pending", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal("No reversed connection from the consumer is open: the check is sent when the consumer connects.",
+            body.RootElement.GetProperty("statusReason").GetString());
 
         await using var consumer = await PtthConsumer.StartAsync(producer.UpgradeUrl, id, secret);
         await ReverseHttpEndToEndTests.WaitUntilAsync(() =>
