@@ -8,7 +8,7 @@ namespace Hooks.Storage.Tests.Producer;
 /// versions, fan-out and tenants, leasing (limits, expiry, stale tokens, concurrency), attempts, redelivery, the feed's
 /// gapless per-subscription sequence, and retention. A store's tests derive from it and say how to open a store.
 /// </summary>
-public abstract class WebHookStoreConformance : IAsyncLifetime
+public abstract partial class WebHookStoreConformance : IAsyncLifetime
 {
     protected static readonly DateTimeOffset T0 = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
 
