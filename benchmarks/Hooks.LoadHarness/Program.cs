@@ -9,6 +9,11 @@
 //   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- --mode reversed [--messages 20000] [--concurrency 16] [--rounds 3]
 //       [--latency-samples 500]: deliveries/s over reversed connections next to direct delivery to the same consumer,
 //       and publish-to-handler p50/p99 for both (ReverseBenchmark.cs)
+//   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- --mode stores [--stores memory,sqlite,postgres] [--messages 10000]
+//       [--concurrency 64] [--rounds 3]: published and delivered events/s per producer store, as ratios to in-memory
+//       (postgres needs HOOKS_POSTGRES; StoreBenchmark.cs)
+//   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- --mode scaleout [--dispatchers 3] [--messages 5000]
+//       [--concurrency 16] [--receiver-delay-ms 20] [--rounds 3]: N dispatcher processes on one PostgreSQL against one
 // HOOKS_LOAD_VERBOSE=1 adds per-run connections, allocation and GC counts.
 using System.Buffers;
 using System.Diagnostics;
@@ -24,6 +29,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+if (StoreBenchmark.TryRunDispatcherHost(args, out var dispatcherHost))
+{
+    return await dispatcherHost;
+}
 var messages = Arg("--messages", 20_000);
 var concurrency = Arg("--concurrency", 64);
 var receiverCount = Arg("--receivers", 1);
@@ -36,6 +45,19 @@ var mode = modeIndex >= 0 && modeIndex + 1 < args.Length ? args[modeIndex + 1] :
 if (mode == "reversed")
 {
     await ReverseBenchmark.RunAsync(messages, Arg("--concurrency", 16), rounds, Arg("--latency-samples", 500));
+    return 0;
+}
+if (mode == "stores")
+{
+    var storesIndex = Array.IndexOf(args, "--stores");
+    var stores = storesIndex >= 0 && storesIndex + 1 < args.Length ? args[storesIndex + 1].Split(',') : ["memory", "sqlite", "postgres"];
+    await StoreBenchmark.RunStoresAsync(stores, Arg("--messages", 10_000), concurrency, rounds, Arg("--warmup", 20_000));
+    return 0;
+}
+if (mode == "scaleout")
+{
+    await StoreBenchmark.RunScaleOutAsync(Arg("--dispatchers", 3), Arg("--messages", 5_000), Arg("--concurrency", 16),
+        TimeSpan.FromMilliseconds(Arg("--receiver-delay-ms", 20)), rounds);
     return 0;
 }
 if (mode == "receive")
