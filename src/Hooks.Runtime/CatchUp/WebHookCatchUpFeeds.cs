@@ -81,7 +81,14 @@ internal sealed class WebHookCatchUpFeed
     /// <summary>Raised after each poll (tests wait on it).</summary>
     internal event Action<WebHookCatchUpFeed, WebHookCatchUpOutcome>? Polled;
 
-    internal void OnPolled(WebHookCatchUpOutcome outcome) => Polled?.Invoke(this, outcome);
+    /// <summary>How the last poll ended; <c>null</c> before the first.</summary>
+    public WebHookCatchUpOutcome? LastOutcome { get; private set; }
+
+    internal void OnPolled(WebHookCatchUpOutcome outcome)
+    {
+        LastOutcome = outcome;
+        Polled?.Invoke(this, outcome);
+    }
 
     /// <summary>The highest sequence a poll read or a push carried; <c>-1</c> until the first poll.</summary>
     public long HighestKnown => Interlocked.Read(ref _highestKnown);
