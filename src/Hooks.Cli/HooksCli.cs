@@ -49,6 +49,8 @@ internal static class HooksCli
         root.Subcommands.Add(EventsCommand.Create(console));
         // Receiving on this machine over Reverse HTTP.
         root.Subcommands.Add(ListenCommand.Create(console));
+        // Reading a subscription's event feed (catch-up).
+        root.Subcommands.Add(CatchUp.FeedCommand.Create(console));
         return root;
     }
 
