@@ -163,13 +163,19 @@ internal sealed class WebHookCatchUpFeeds
     private readonly Dictionary<string, WebHookCatchUpFeed[]> _byReceiver;
 
     public WebHookCatchUpFeeds(IEnumerable<WebHookCatchUpRegistration> registrations, IOptionsMonitor<WebHookCatchUpOptions> options,
-        IOptionsMonitor<WebHookReceiverOptions> receivers, TimeProvider time)
+        IOptionsMonitor<WebHookReceiverOptions> receivers, IEnumerable<Receiving.WebHookReceiverName> receiverNames, TimeProvider time)
     {
         var now = time.GetUtcNow();
+        var names = receiverNames.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         var feeds = new List<WebHookCatchUpFeed>();
         foreach (var registration in registrations)
         {
             var o = options.Get(registration.OptionsName);
+            if (!names.Contains(o.ReceiverName))
+            {
+                throw new InvalidOperationException(
+                    $"AddCatchUp names the receiver '{o.ReceiverName}', which is not configured: add it with services.AddWebHooks().AddReceiver(\"{o.ReceiverName}\", o => …) (or AddReceiver(…) for \"default\").");
+            }
             if (feeds.Any(f => f.ReceiverName == o.ReceiverName && f.SubscriptionId == o.SubscriptionId))
             {
                 throw new InvalidOperationException(

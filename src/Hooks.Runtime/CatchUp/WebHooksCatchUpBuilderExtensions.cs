@@ -38,7 +38,11 @@ public static class WebHooksCatchUpBuilderExtensions
         }
         services.TryAddSingleton<WebHookCatchUpFeeds>();
         services.TryAddSingleton<WebHookCatchUpHealthCheck>();
-        services.AddHostedService<WebHookCatchUpService>();
+        services.AddHostedService(sp => new WebHookCatchUpService(sp.GetRequiredService<WebHookCatchUpFeeds>(),
+            sp.GetService<Hooks.Receiving.WebHookMessageProcessor>() ?? throw new InvalidOperationException(
+                "AddCatchUp hands events to a receiver: add it with services.AddWebHooks().AddReceiver(o => o.Secrets.Add(\"whsec_…\"))."),
+            sp.GetRequiredService<IWebHookCursorStore>(), sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<WebHookCatchUpService>>()));
         services.AddHttpClient(WebHookCatchUpService.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {

@@ -37,7 +37,7 @@ internal static class CatchUpApps
     public static Uri FeedUrl(ProducerApp producer) => new(producer.Client.BaseAddress!, "/webhooks/feed");
 
     /// <summary>Stores an enabled subscription to <paramref name="url"/> for every event type.</summary>
-    public static async Task<WebHookSubscription> SubscribeAsync(ProducerApp producer, string id, WebHookSecret secret, Uri url)
+    public static async Task<WebHookSubscription> SubscribeAsync(ProducerApp producer, string id, WebHookSecret secret, Uri url, params string[] eventTypes)
     {
         var now = producer.Time.GetUtcNow();
         Assert.True(await producer.Store.CreateSubscriptionAsync(new WebHookSubscription
@@ -45,7 +45,7 @@ internal static class CatchUpApps
             Id = id,
             Url = url,
             Secrets = [new WebHookSubscriptionSecret(secret, now, null)],
-            EventTypes = [],
+            EventTypes = eventTypes,
             Status = WebHookSubscriptionStatus.Enabled,
             CreatedAt = now,
             UpdatedAt = now,

@@ -119,6 +119,56 @@ public sealed class CatchUpPollerTests
     }
 
     [Fact]
+    public async Task With_two_feeds_on_one_receiver_a_gap_wakes_only_the_feed_its_push_names()
+    {
+        await using var producer = await CatchUpApps.StartProducerAsync();
+        await CatchUpApps.SubscribeAsync(producer, "sub_orders", Secret, CatchUpApps.Nowhere, OrderCreated.EventType);
+        await CatchUpApps.SubscribeAsync(producer, "sub_cancels", Secret, CatchUpApps.Nowhere, OrderCancelled.EventType);
+        var arrived = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource>();
+        TaskCompletionSource Arrival(string key) => arrived.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        await using var consumer = await CatchUpApps.StartConsumerAsync(producer, "sub_orders", Secret, new HandlerLog(), new Counted(),
+            services: s => s.AddWebHooks().AddCatchUp(o =>
+            {
+                o.FeedUrl = CatchUpApps.FeedUrl(producer);
+                o.SubscriptionId = "sub_cancels";
+                o.Secret = Secret.Reveal();
+            }),
+            map: app => app.Use(async (ctx, next) =>
+            {
+                var key = ctx.Request.Headers["webhook-subscription"] + "#" + ctx.Request.Headers[WebHookHeaders.Sequence];
+                if (key == "sub_cancels#2")
+                {
+                    ctx.Response.StatusCode = StatusCodes.Status502BadGateway; // lost on the way
+                }
+                else
+                {
+                    await next(ctx);
+                }
+                Arrival(key).TrySetResult();
+            }));
+        var orders = CatchUpApps.Feed(consumer, 0);
+        var cancels = CatchUpApps.Feed(consumer, 1);
+        Assert.Equal("sub_cancels", cancels.SubscriptionId);
+        await CatchUpApps.WaitForPollAsync(orders, (_, outcome) => outcome == WebHookCatchUpOutcome.InSync);
+        await CatchUpApps.WaitForPollAsync(cancels, (_, outcome) => outcome == WebHookCatchUpOutcome.InSync);
+        await CatchUpApps.PointAsync(producer, "sub_orders", new Uri(consumer.Address, "/webhooks"));
+        await CatchUpApps.PointAsync(producer, "sub_cancels", new Uri(consumer.Address, "/webhooks"));
+
+        await producer.Publisher.PublishAsync(new OrderCreated("o-1", 1));
+        await Arrival("sub_orders#1").Task.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var i = 1; i <= 3; i++)
+        {
+            await producer.Publisher.PublishAsync(new OrderCancelled($"o-{i}"));
+            await Arrival($"sub_cancels#{i}").Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        // sub_cancels' 3 after 1: its feed reads at once (no clock moves) up to 3.
+        await CatchUpApps.WaitForPollAsync(cancels, (f, outcome) => outcome == WebHookCatchUpOutcome.InSync && f.Cursor == 3);
+
+        Assert.Null(orders.Cursor); // never read again after start-up: no gap in sub_orders
+        Assert.Equal(1, orders.HighestKnown);
+    }
+
+    [Fact]
     public async Task A_handler_failure_stops_the_page_there_and_the_cursor_advances_only_past_settled_events()
     {
         const string subscription = "sub_stall";
