@@ -14,38 +14,19 @@ namespace Hooks.Cli.Tests;
 public sealed class FeedCommandTests : IAsyncLifetime
 {
     private const string SubscriptionId = "sub_cli_feed";
-    private static readonly WebHookSecret Secret = WebHookSecret.Generate();
-    private LoopbackApp _producer = null!;
+    private FeedProducerApp _producer = null!;
     private readonly List<string> _ids = [];
 
-    private string Feed => new Uri(_producer.Address, "/webhooks/feed").ToString();
+    private WebHookSecret Secret => _producer.Secret;
+
+    private string Feed => _producer.Feed;
 
     public async Task InitializeAsync()
     {
-        _producer = await LoopbackApp.StartAsync(
-            services => services.AddWebHooks().AddEvent<OrderCreated>().AddProducer(o =>
-            {
-                o.AllowHttp = true;
-                o.RequireIntentVerification = false;
-                o.AllowedNetworks.Add(IPNetwork.Parse("127.0.0.0/8"));
-                while (o.RetrySchedule.Count > 1) o.RetrySchedule.RemoveAt(1);
-            }),
-            app => app.MapWebHookFeed());
-        var now = DateTimeOffset.UtcNow;
-        Assert.True(await _producer.Services.GetRequiredService<IWebHookStore>().CreateSubscriptionAsync(new WebHookSubscription
-        {
-            Id = SubscriptionId,
-            Url = new Uri("http://127.0.0.1:1/hook"), // nothing listens: every push fails, so the feed is how to see them
-            Secrets = [new WebHookSubscriptionSecret(Secret, now, null)],
-            EventTypes = [],
-            Status = WebHookSubscriptionStatus.Enabled,
-            CreatedAt = now,
-            UpdatedAt = now,
-        }));
-        var publisher = _producer.Services.GetRequiredService<IWebHookPublisher>();
+        _producer = await FeedProducerApp.StartAsync(SubscriptionId);
         for (var i = 1; i <= 3; i++)
         {
-            _ids.Add((await publisher.PublishAsync(new OrderCreated($"o-{i}", i))).MessageId);
+            _ids.Add((await _producer.Publisher.PublishAsync(new OrderCreated($"o-{i}", i))).MessageId);
         }
     }
 
@@ -79,7 +60,7 @@ public sealed class FeedCommandTests : IAsyncLifetime
         using var page = JsonDocument.Parse(run.Out);
         var events = page.RootElement.GetProperty("events").EnumerateArray().ToList();
         Assert.Equal(_ids, events.Select(e => e.GetProperty("id").GetString()));
-        var store = _producer.Services.GetRequiredService<IWebHookStore>();
+        var store = _producer.Store;
         foreach (var e in events)
         {
             var message = await store.GetMessageAsync(e.GetProperty("id").GetString()!);
