@@ -73,6 +73,7 @@ internal sealed class WebHookCatchUpService(
                     CatchUpLog.PollFailed(logger, feed.ReceiverName, feed.SubscriptionId, feed.LastError ?? "", wait);
                 }
             }
+            CatchUpMetrics.Reads.Add(1, new KeyValuePair<string, object?>("webhook.outcome", CatchUpMetrics.OutcomeName(outcome)));
             feed.OnPolled(outcome);
             try
             {
@@ -137,6 +138,7 @@ internal sealed class WebHookCatchUpService(
                         // The same bytes fail the same way every time: stopping here would stop the feed for good. It is
                         // logged and counted (the health check shows the count), and the poller moves on.
                         feed.CountPermanentlySkipped();
+                        CatchUpMetrics.PassedOver.Add(1);
                         CatchUpLog.PermanentlyFailed(logger, feed.ReceiverName, feed.SubscriptionId, item.Id, item.Sequence,
                             result.Failure.ToString(), result.Detail ?? "");
                         settled = item.Sequence;

@@ -160,6 +160,7 @@ internal static class WebHookFeedEndpoint
         }
 
         FeedLog.Served(logger, subscriptionId, after, entries.Count, atHead);
+        Count(StatusCodes.Status200OK); // before the page is written: a reader that has it sees it counted
         await WritePageAsync(http, entries, next, atHead).ConfigureAwait(false);
     }
 
@@ -343,8 +344,12 @@ internal static class WebHookFeedEndpoint
     private static Task RefuseAsync(HttpContext http, ILogger logger, int status, string title, string detail)
     {
         FeedLog.Refused(logger, status, detail);
+        Count(status);
         return Problem.WriteAsync(http, status, title, detail);
     }
+
+    private static void Count(int status) =>
+        CatchUpMetrics.FeedRequests.Add(1, new KeyValuePair<string, object?>("http.response.status_code", status));
 }
 
 /// <summary>The feed's and the poller's source-generated logs: ids, numbers and outcomes, never secrets or signatures.</summary>

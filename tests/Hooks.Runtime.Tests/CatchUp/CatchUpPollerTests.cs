@@ -218,6 +218,8 @@ public sealed class CatchUpPollerTests
 
         Assert.Equal(2, log.Count);
         Assert.Equal(1, feed.PermanentlySkipped);
+        Assert.Contains("passed over: 1", (string)(await consumer.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync())
+            .Entries["hooks-catch-up"].Data["default/" + subscription]);
         Assert.Contains(consumer.Logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal) && l.Contains(poison.MessageId) && l.Contains("UnknownEventType"));
     }
 
@@ -225,6 +227,19 @@ public sealed class CatchUpPollerTests
     public async Task A_producer_that_is_down_is_read_again_after_a_back_off_and_the_consumer_catches_up_when_it_is_back()
     {
         const string subscription = "sub_backoff";
+        var measured = new System.Collections.Concurrent.ConcurrentQueue<(string Instrument, string Tag)>();
+        using var meters = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "Hooks" && instrument.Name is "hooks.catchup.reads" or "hooks.feed.requests") l.EnableMeasurementEvents(instrument);
+            },
+        };
+        meters.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            foreach (var tag in tags) measured.Enqueue((instrument.Name, tag.Value?.ToString() ?? ""));
+        });
+        meters.Start();
         var down = new StrongBox<int>(1);
         await using var producer = await CatchUpApps.StartProducerAsync(attempts: 1, map: app => app.Use(async (ctx, next) =>
         {
@@ -252,6 +267,9 @@ public sealed class CatchUpPollerTests
         await synced;
         Assert.Equal(1, log.Count);
         Assert.Contains(consumer.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("503"));
+        Assert.Contains(("hooks.catchup.reads", "failed"), measured);
+        Assert.Contains(("hooks.catchup.reads", "in_sync"), measured);
+        Assert.Contains(("hooks.feed.requests", "200"), measured);
     }
 
     [Fact]
