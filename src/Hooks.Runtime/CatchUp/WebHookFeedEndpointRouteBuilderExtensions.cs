@@ -75,7 +75,7 @@ internal static class WebHookFeedEndpoint
         }
 
         var verifier = services.GetRequiredService<WebHookRequestVerifier>();
-        var (proof, subscription) = await verifier.VerifyAsync(http, ReadOnlyMemory<byte>.Empty, http.RequestAborted).ConfigureAwait(false);
+        var (proof, subscription) = await verifier.VerifyAsync(http, ReadOnlyMemory<byte>.Empty, http.RequestAborted, allowDisabled: true).ConfigureAwait(false);
         switch (proof)
         {
             case WebHookRequestProof.Valid:

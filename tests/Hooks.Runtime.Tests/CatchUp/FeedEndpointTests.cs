@@ -191,6 +191,23 @@ public sealed class FeedEndpointTests
         await ProblemAsync(mySecretForOther, HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task A_disabled_subscription_still_reads_its_feed_including_what_was_skipped_while_disabled()
+    {
+        await using var producer = await StartWithEventsAsync(1);
+        var stored = (await producer.Store.GetSubscriptionAsync(SubscriptionId))!;
+        Assert.Equal(Hooks.Storage.WebHookSubscriptionUpdateResult.Updated, await producer.Store.UpdateSubscriptionAsync(
+            stored with { Status = Hooks.Storage.WebHookSubscriptionStatus.Disabled, UpdatedAt = producer.Time.GetUtcNow() }));
+        await producer.Publisher.PublishAsync(new OrderCreated("o-while-disabled", 2));
+
+        using var page = await PageAsync(await producer.Client.SendAsync(Signed(producer, "")));
+
+        var events = page.RootElement.GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal([1L, 2L], events.Select(e => e.GetProperty("sequence").GetInt64()));
+        Assert.Equal("skipped", events[1].GetProperty("status").GetString());
+        Assert.Contains("o-while-disabled", events[1].GetProperty("body").GetRawText());
+    }
+
     [Theory]
     [InlineData("?after=-1")]
     [InlineData("?after=abc")]
