@@ -19,7 +19,7 @@ internal static class CatchUpApps
     public static readonly Uri Nowhere = new("http://127.0.0.1:1/hook");
 
     /// <param name="attempts">Delivery attempts per message (1: a failed push is exhausted at once).</param>
-    public static Task<ProducerApp> StartProducerAsync(int attempts = 10, Action<WebApplication>? map = null) => ProducerApp.StartAsync(
+    public static Task<ProducerApp> StartProducerAsync(int attempts = 10, Action<WebApplication>? map = null, Action<IServiceCollection>? services = null) => ProducerApp.StartAsync(
         o =>
         {
             if (attempts < 10)
@@ -27,6 +27,7 @@ internal static class CatchUpApps
                 while (o.RetrySchedule.Count > attempts) o.RetrySchedule.RemoveAt(o.RetrySchedule.Count - 1);
             }
         },
+        services: services,
         map: app =>
         {
             map?.Invoke(app);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Hooks.CatchUp;
 using Hooks.Security;
 using Hooks.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hooks.Tests.CatchUp;
 
@@ -169,6 +170,20 @@ public sealed class FeedEndpointTests
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         var problem = await ProblemAsync(replayed, HttpStatusCode.Unauthorized);
         Assert.Contains("used before", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task A_full_nonce_cache_refuses_with_429_and_Retry_After_instead_of_forgetting_a_nonce()
+    {
+        await using var producer = await CatchUpApps.StartProducerAsync(services: s => s.AddWebHooks().AddReverseHttp(o => o.MaxRememberedNonces = 1));
+        await CatchUpApps.SubscribeAsync(producer, SubscriptionId, Secret, CatchUpApps.Nowhere);
+
+        using var first = await producer.Client.SendAsync(Signed(producer, ""));
+        using var second = await producer.Client.SendAsync(Signed(producer, ""));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await ProblemAsync(second, HttpStatusCode.TooManyRequests);
+        Assert.NotNull(second.Headers.RetryAfter);
     }
 
     [Fact]
