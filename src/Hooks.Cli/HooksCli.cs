@@ -23,6 +23,9 @@ internal static class HooksCli
         Receive a real producer's deliveries on a laptop with no public address (a subscription with a ptth:// URL):
           hooks listen https://producer.example --subscription sub_… --secret whsec_… --forward http://localhost:5000/webhooks
 
+        Read a subscription's events from the producer's feed (what was sent, also what you missed):
+          hooks feed --url https://producer.example/webhooks/feed --subscription sub_… --secret whsec_… --since 2h
+
         Commands that take a secret also read HOOKS_SECRET; management commands read HOOKS_API_URL and HOOKS_API_TOKEN,
         so secrets and tokens stay out of your shell history. Every command has --json for scripts.
 
@@ -49,6 +52,8 @@ internal static class HooksCli
         root.Subcommands.Add(EventsCommand.Create(console));
         // Receiving on this machine over Reverse HTTP.
         root.Subcommands.Add(ListenCommand.Create(console));
+        // Reading a subscription's event feed (catch-up).
+        root.Subcommands.Add(CatchUp.FeedCommand.Create(console));
         return root;
     }
 

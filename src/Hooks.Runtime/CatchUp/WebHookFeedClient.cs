@@ -10,8 +10,9 @@ namespace Hooks.CatchUp;
 /// <summary>
 /// Reads one subscription's event feed from its producer, a page at a time: <c>GET {feed}?after={cursor}&amp;limit={n}</c>,
 /// signed with the consumer request scheme (<see cref="WebHookRequestSigner"/>), answered with the page format of
-/// docs/catch-up.md (a draft). Everything read is bounded and checked: the response size, the number of events, their
-/// order and each body's size. Internal until the producer's feed endpoint lands and the format is settled.
+/// docs/catch-up.md (served by <c>MapWebHookFeed</c>). Everything read is bounded and checked: the response size, the
+/// number of events, their order and each body's size. Internal: the catch-up poller is its only user (the CLI reads
+/// pages as JSON for display and needs none of its checks).
 /// </summary>
 internal sealed class WebHookFeedClient
 {

@@ -61,6 +61,8 @@ internal sealed class WebHookSender(IHttpMessageHandlerFactory handlerFactory, T
         if (sequence > 0)
         {
             headers.TryAddWithoutValidation(WebHookHeaders.Sequence, sequence.ToString(CultureInfo.InvariantCulture));
+            // Which feed the number belongs to, so a consumer reading several feeds knows which one has the gap.
+            headers.TryAddWithoutValidation(Security.WebHookRequestSigner.SubscriptionHeader, subscriptionId);
         }
         headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
 

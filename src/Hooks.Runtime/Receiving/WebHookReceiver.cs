@@ -7,6 +7,7 @@ using Hooks.ReverseHttp;
 using Hooks.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
@@ -201,6 +202,9 @@ internal sealed class WebHookReceiver : IDisposable
             await ChallengeResponder.AnswerAsync(http, envelope.Data(body), _logger, Name).ConfigureAwait(false);
             return;
         }
+
+        // A verified push's webhook-sequence tells a catch-up poller of this receiver about a gap (AddCatchUp).
+        http.RequestServices.GetService<CatchUp.WebHookCatchUpFeeds>()?.Pushed(Name, http.Request.Headers);
 
         var context = new WebHookContext
         {

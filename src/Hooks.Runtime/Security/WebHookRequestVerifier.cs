@@ -35,8 +35,15 @@ internal sealed class WebHookRequestVerifier(IWebHookStore store, TimeProvider t
 
     private readonly WebHookNonceCache _nonces = new(options.Value.MaxRememberedNonces);
 
+    /// <param name="http">The request.</param>
+    /// <param name="body">Its body bytes (empty for none).</param>
+    /// <param name="cancellationToken">Cancels the subscription read.</param>
+    /// <param name="allowDisabled">
+    /// Whether a disabled subscription's secret proves it too: the event feed allows it (a consumer whose endpoint was
+    /// down long enough to disable its subscription reads what it missed), reversed connections do not.
+    /// </param>
     public async ValueTask<(WebHookRequestProof Proof, WebHookSubscription? Subscription)> VerifyAsync(HttpContext http,
-        ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+        ReadOnlyMemory<byte> body, CancellationToken cancellationToken, bool allowDisabled = false)
     {
         var headers = http.Request.Headers;
         string? subscriptionId = headers[WebHookRequestSigner.SubscriptionHeader];
@@ -51,7 +58,7 @@ internal sealed class WebHookRequestVerifier(IWebHookStore store, TimeProvider t
         }
         var subscription = await store.GetSubscriptionAsync(subscriptionId, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        if (subscription is null || subscription.Status == WebHookSubscriptionStatus.Disabled)
+        if (subscription is null || (subscription.Status == WebHookSubscriptionStatus.Disabled && !allowDisabled))
         {
             return (WebHookRequestProof.Invalid, null);
         }
