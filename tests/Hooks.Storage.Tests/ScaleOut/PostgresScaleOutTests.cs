@@ -57,6 +57,7 @@ public sealed class PostgresScaleOutTests(ITestOutputHelper output) : IAsyncLife
         {
             await Task.WhenAll(dispatchers.Select(d => d.Started)).WaitAsync(TimeSpan.FromMinutes(2));
 
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             // Published from here while they run, by four publishers at once; each burst wakes them (LISTEN/NOTIFY).
             await Task.WhenAll(Enumerable.Range(0, 4).Select(p => Task.Run(async () =>
             {
@@ -78,8 +79,10 @@ public sealed class PostgresScaleOutTests(ITestOutputHelper output) : IAsyncLife
                 }
             })));
             await NotifyAsync(database.DataSource);
+            output.WriteLine($"published {Events} in {clock.Elapsed.TotalSeconds:F1} s; {receiver.Distinct} received by then");
 
             await receiver.AllReceived.WaitAsync(TimeSpan.FromMinutes(5));
+            output.WriteLine($"all received after {clock.Elapsed.TotalSeconds:F1} s (reported, not asserted: the machine is shared)");
         }
         finally
         {
