@@ -10,9 +10,15 @@ internal sealed partial class PostgresWebHookStore
     // $8 the filter values that take the type, $9 the only subscription (test events) or NULL.
     // Targets are locked in id order (appends never deadlock on each other) and held to commit, so each subscription's
     // counter gives numbers in commit order. The counter's UPDATE reads the latest committed row (READ COMMITTED
-    // re-reads a row updated since the statement began), so numbers have no gaps.
+    // re-reads a row updated since the statement began), so numbers have no gaps. The message is inserted first (the
+    // counter's one-time EXISTS filter runs it), outside the window in which the targets are locked.
     private const string AppendSql = """
-        WITH targets AS (
+        WITH msg AS (
+            INSERT INTO hooks_messages (id, tenant, event_type, timestamp, body, trace_parent, idempotency_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT DO NOTHING
+            RETURNING sequence
+        ), targets AS (
             SELECT s.id, s.status FROM hooks_subscriptions s
             WHERE s.id IN (
                 SELECT f.subscription_id FROM hooks_subscription_filters f
@@ -22,11 +28,6 @@ internal sealed partial class PostgresWebHookStore
                 SELECT $9 WHERE $9::text IS NOT NULL)
             ORDER BY s.id
             FOR NO KEY UPDATE
-        ), msg AS (
-            INSERT INTO hooks_messages (id, tenant, event_type, timestamp, body, trace_parent, idempotency_key, pushed)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT count(*) FROM targets WHERE $9::text IS NOT NULL OR status = 1))
-            ON CONFLICT DO NOTHING
-            RETURNING sequence
         ), counted AS (
             UPDATE hooks_subscriptions s SET last_sequence = s.last_sequence + 1
             FROM targets t WHERE s.id = t.id AND EXISTS (SELECT 1 FROM msg)
@@ -67,6 +68,7 @@ internal sealed partial class PostgresWebHookStore
             }
             long? sequence = null;
             var pushed = 0;
+            await batch.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
             await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0))
@@ -83,7 +85,10 @@ internal sealed partial class PostgresWebHookStore
             if (draft.IdempotencyKey is { } key)
             {
                 await using var earlier = new NpgsqlCommand(
-                    "SELECT id, pushed FROM hooks_messages WHERE coalesce(tenant, '') = coalesce($1, '') AND idempotency_key = $2",
+                    """
+                    SELECT m.id, (SELECT count(*)::int FROM hooks_deliveries d WHERE d.message_sequence = m.sequence AND d.status <> 3)
+                    FROM hooks_messages m WHERE coalesce(m.tenant, '') = coalesce($1, '') AND m.idempotency_key = $2
+                    """,
                     connection, transaction);
                 earlier.Parameters.Add(Text(message.Tenant));
                 earlier.Parameters.Add(P(key));

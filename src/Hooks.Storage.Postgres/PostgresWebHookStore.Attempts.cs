@@ -84,6 +84,7 @@ internal sealed partial class PostgresWebHookStore
             // Read without a lock: most results change nothing (a success of a healthy subscription, another failure of
             // a failing one); a change is made below under the subscription's row lock, from a fresh read.
             batch.BatchCommands.Add(Command(HealthColumns, P(subscriptionIds.ToArray())));
+            await batch.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -104,6 +105,7 @@ internal sealed partial class PostgresWebHookStore
         await using (var locked = new NpgsqlCommand(HealthColumns + " ORDER BY id FOR NO KEY UPDATE", connection, transaction))
         {
             locked.Parameters.Add(P(subscriptionIds.ToArray()));
+            await locked.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
             await using var reader = await locked.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await ReadHealthAsync(reader, health, cancellationToken).ConfigureAwait(false);
         }

@@ -19,6 +19,7 @@ internal sealed partial class PostgresWebHookStore
             WHERE d.subscription_id = $1 AND d.sequence > $2
             ORDER BY d.sequence LIMIT $3
             """, P(subscriptionId), P(afterSequence), P(limit)));
+        await batch.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -78,6 +78,7 @@ internal sealed partial class PostgresWebHookStore
         batch.BatchCommands.Add(Command(LeaseSql, P(claim), P(now), P(shift), P(limit), P(perSubscriptionLimit), P(leaseDuration)));
         var leases = new List<WebHookLease>();
         var expiresAt = now + leaseDuration;
+        await batch.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         do
         {
@@ -130,6 +131,7 @@ internal sealed partial class PostgresWebHookStore
             """, connection);
         command.Parameters.Add(P(ids));
         command.Parameters.Add(P(tokens));
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -142,6 +144,7 @@ internal sealed partial class PostgresWebHookStore
             WHERE d.status = 0 AND d.next_attempt_at <= $1 AND s.status = 1
             """, connection);
         command.Parameters.Add(P(now));
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -160,6 +163,7 @@ internal sealed partial class PostgresWebHookStore
                  WHERE d.lease_expires_at > now() AND d.status = 0 AND s.status = 1))
             """, connection);
         command.Parameters.Add(P(_hostClock.GetUtcNow()));
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
         var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return value is DateTime due ? new DateTimeOffset(due, TimeSpan.Zero) : null;
     }

@@ -69,6 +69,7 @@ internal sealed partial class PostgresWebHookStore
             $"SELECT {SubscriptionColumns} FROM hooks_subscriptions s WHERE s.id = $1 AND ($2::text IS NULL OR s.tenant = $2)", connection);
         command.Parameters.Add(P(id));
         command.Parameters.Add(Text(tenant));
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadSubscription(reader, 0) : null;
     }

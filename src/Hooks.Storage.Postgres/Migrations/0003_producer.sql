@@ -60,8 +60,7 @@ CREATE TABLE hooks_messages (
     timestamp timestamptz NOT NULL,
     body bytea NOT NULL,
     trace_parent text,
-    idempotency_key text,
-    pushed integer NOT NULL
+    idempotency_key text
 );
 -- Keys are per tenant; a publish to every tenant (tenant NULL) has a namespace of its own ('' is no tenant id).
 CREATE UNIQUE INDEX hooks_messages_idempotency ON hooks_messages ((coalesce(tenant, '')), idempotency_key) WHERE idempotency_key IS NOT NULL;

@@ -73,9 +73,9 @@ public sealed class PostgresBoundedMemoryTests(ITestOutputHelper output) : IAsyn
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var batch = new NpgsqlBatch(connection) { Timeout = 600 };
         var messages = new NpgsqlBatchCommand("""
-            INSERT INTO hooks_messages (id, tenant, event_type, timestamp, body, pushed)
+            INSERT INTO hooks_messages (id, tenant, event_type, timestamp, body)
             SELECT 'msg_bulk_' || g, $2, 'bulk.created', now() - interval '1 hour',
-                   convert_to('{"type":"bulk.created","data":{"n":' || g || '}}', 'UTF8'), 1
+                   convert_to('{"type":"bulk.created","data":{"n":' || g || '}}', 'UTF8')
             FROM generate_series(1, $1) AS g
             """);
         messages.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
