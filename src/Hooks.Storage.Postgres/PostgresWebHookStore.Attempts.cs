@@ -233,11 +233,14 @@ internal sealed partial class PostgresWebHookStore
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Newest first by id, which within a subscription is the sequence's order (both given under the append's lock):
+        // the (subscription, sequence) index serves it.
         await using var command = new NpgsqlCommand($"""
             SELECT {DeliveryColumns} {DeliveryFrom}
-            WHERE d.subscription_id = $1 AND ($2::bigint IS NULL OR d.id < $2) AND ($3::smallint IS NULL OR d.status = $3)
-              AND ($4::text IS NULL OR m.id = $4)
-            ORDER BY d.id DESC LIMIT $5
+            WHERE d.subscription_id = $1 AND ($3::smallint IS NULL OR d.status = $3) AND ($4::text IS NULL OR m.id = $4)
+              AND ($2::bigint IS NULL OR d.id < $2 AND d.sequence < coalesce(
+                  (SELECT x.sequence FROM hooks_deliveries x WHERE x.id = $2 AND x.subscription_id = $1), 9223372036854775807))
+            ORDER BY d.sequence DESC LIMIT $5
             """, connection);
         command.Parameters.Add(P(query.SubscriptionId));
         command.Parameters.Add(Nullable(query.Before, NpgsqlDbType.Bigint));

@@ -45,7 +45,7 @@ internal sealed partial class PostgresWebHookStore
         }
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         // Oldest first; a message with a pending delivery stays. Each subscription remembers the highest number it lost,
-        // so a feed cursor before it has expired. Deliveries and attempts go with their message (ON DELETE CASCADE).
+        // so a feed cursor before it has expired. Deliveries and attempts go with their message.
         await using var command = new NpgsqlCommand("""
             WITH doomed AS (
                 SELECT m.sequence FROM hooks_messages m
@@ -60,6 +60,11 @@ internal sealed partial class PostgresWebHookStore
                       FROM hooks_deliveries d JOIN doomed ON d.message_sequence = doomed.sequence
                       GROUP BY d.subscription_id) x
                 WHERE s.id = x.subscription_id
+            ), gone AS (
+                DELETE FROM hooks_deliveries d USING doomed WHERE d.message_sequence = doomed.sequence
+                RETURNING d.id
+            ), attempts AS (
+                DELETE FROM hooks_attempts a USING gone WHERE a.delivery_id = gone.id
             )
             DELETE FROM hooks_messages m USING doomed WHERE m.sequence = doomed.sequence
             """, connection);

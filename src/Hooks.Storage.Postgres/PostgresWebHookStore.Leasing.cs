@@ -155,9 +155,11 @@ internal sealed partial class PostgresWebHookStore
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("""
             SELECT least(
-                (SELECT d.next_attempt_at FROM hooks_deliveries d JOIN hooks_subscriptions s ON s.id = d.subscription_id
-                 WHERE d.status = 0 AND s.status = 1 AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
-                 ORDER BY d.next_attempt_at LIMIT 1),
+                (SELECT min(n.next_attempt_at) FROM hooks_subscriptions s CROSS JOIN LATERAL (
+                     SELECT d.next_attempt_at FROM hooks_deliveries d
+                     WHERE d.subscription_id = s.id AND d.status = 0 AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
+                     ORDER BY d.next_attempt_at LIMIT 1) n
+                 WHERE s.status = 1),
                 (SELECT min(greatest(d.next_attempt_at, d.lease_expires_at - now() + $1))
                  FROM hooks_deliveries d JOIN hooks_subscriptions s ON s.id = d.subscription_id
                  WHERE d.lease_expires_at > now() AND d.status = 0 AND s.status = 1))

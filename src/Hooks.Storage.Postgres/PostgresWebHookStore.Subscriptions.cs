@@ -159,10 +159,16 @@ internal sealed partial class PostgresWebHookStore
     {
         ArgumentNullException.ThrowIfNull(id);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // Filters, gate, deliveries and their attempts go with it (ON DELETE CASCADE).
-        await using var command = new NpgsqlCommand("DELETE FROM hooks_subscriptions WHERE id = $1", connection);
-        command.Parameters.Add(P(id));
-        var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        // One transaction. The row is locked first: appends to it finish before, and later ones find it gone, so no
+        // delivery is left behind. Filters and gate go with it (ON DELETE CASCADE); deliveries and attempts are deleted here.
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(Command("SELECT 1 FROM hooks_subscriptions WHERE id = $1 FOR UPDATE", P(id)));
+        batch.BatchCommands.Add(Command(
+            "DELETE FROM hooks_attempts a USING hooks_deliveries d WHERE d.subscription_id = $1 AND a.delivery_id = d.id", P(id)));
+        batch.BatchCommands.Add(Command("DELETE FROM hooks_deliveries WHERE subscription_id = $1", P(id)));
+        batch.BatchCommands.Add(Command("DELETE FROM hooks_subscriptions WHERE id = $1", P(id)));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var deleted = batch.BatchCommands[3].RecordsAffected > 0;
         _subscriptions.TryRemove(id, out _);
         return deleted;
     }

@@ -44,7 +44,7 @@ try
 {
     while (await report.WaitForNextTickAsync(stopping))
     {
-        Console.WriteLine("gc-heap " + GC.GetGCMemoryInfo().HeapSizeBytes.ToString(CultureInfo.InvariantCulture));
+        Console.WriteLine("gc-heap " + GC.GetTotalMemory(forceFullCollection: false).ToString(CultureInfo.InvariantCulture));
     }
 }
 catch (OperationCanceledException)

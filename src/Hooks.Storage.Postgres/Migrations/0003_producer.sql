@@ -67,11 +67,14 @@ CREATE UNIQUE INDEX hooks_messages_idempotency ON hooks_messages ((coalesce(tena
 CREATE INDEX hooks_messages_timestamp ON hooks_messages (timestamp);
 
 -- status: 0 pending, 1 succeeded, 2 failed, 3 skipped. Lease times are the database's clock (shifted by how far the
--- caller's clock is from its host's, so test clocks move them too).
+-- caller's clock is from its host's, so test clocks move them too). Deliveries and attempts are the rows every publish
+-- and every attempt writes: no foreign keys (a check per row, inside the append's lock window) and few indexes; the
+-- store deletes them with their message or subscription itself. Within a subscription, ids and sequence numbers are
+-- given in the same order (both inside the append's lock on it), so listings page by the sequence index.
 CREATE TABLE hooks_deliveries (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    message_sequence bigint NOT NULL REFERENCES hooks_messages (sequence) ON DELETE CASCADE,
-    subscription_id text COLLATE "C" NOT NULL REFERENCES hooks_subscriptions (id) ON DELETE CASCADE,
+    message_sequence bigint NOT NULL,
+    subscription_id text COLLATE "C" NOT NULL,
     sequence bigint NOT NULL,
     status smallint NOT NULL,
     attempts integer NOT NULL DEFAULT 0,
@@ -82,17 +85,15 @@ CREATE TABLE hooks_deliveries (
     redeliver_after_lease boolean NOT NULL DEFAULT false,
     UNIQUE (subscription_id, sequence)
 );
--- Due deliveries per subscription, oldest first (leasing); due deliveries overall (the next due time, the count).
+-- Due deliveries per subscription, oldest first (leasing, the next due time, the count).
 CREATE INDEX hooks_deliveries_due ON hooks_deliveries (subscription_id, next_attempt_at, id) WHERE status = 0;
-CREATE INDEX hooks_deliveries_next_due ON hooks_deliveries (next_attempt_at) WHERE status = 0;
 -- Running leases per subscription (the concurrency limit).
 CREATE INDEX hooks_deliveries_leased ON hooks_deliveries (subscription_id, lease_expires_at) WHERE lease_expires_at IS NOT NULL;
--- Listing newest first; a message's deliveries (redelivery, purge).
-CREATE INDEX hooks_deliveries_listing ON hooks_deliveries (subscription_id, id);
+-- A message's deliveries (redelivery, purge).
 CREATE INDEX hooks_deliveries_message ON hooks_deliveries (message_sequence);
 
 CREATE TABLE hooks_attempts (
-    delivery_id bigint NOT NULL REFERENCES hooks_deliveries (id) ON DELETE CASCADE,
+    delivery_id bigint NOT NULL,
     ordinal integer NOT NULL,
     number integer NOT NULL,
     started_at timestamptz NOT NULL,
