@@ -54,12 +54,17 @@ internal sealed partial class PostgresWebHookStore
                 ORDER BY m.timestamp, m.sequence
                 LIMIT $2
                 FOR UPDATE SKIP LOCKED
+            ), lost AS (
+                SELECT d.subscription_id, max(d.sequence) AS last
+                FROM hooks_deliveries d JOIN doomed ON d.message_sequence = doomed.sequence
+                GROUP BY d.subscription_id
+            ), locked AS (
+                -- In id order, as appends lock them: no deadlock with an append to several of them.
+                SELECT s.id FROM hooks_subscriptions s WHERE s.id IN (SELECT subscription_id FROM lost) ORDER BY s.id FOR NO KEY UPDATE
             ), marked AS (
                 UPDATE hooks_subscriptions s SET purged_through = greatest(s.purged_through, x.last)
-                FROM (SELECT d.subscription_id, max(d.sequence) AS last
-                      FROM hooks_deliveries d JOIN doomed ON d.message_sequence = doomed.sequence
-                      GROUP BY d.subscription_id) x
-                WHERE s.id = x.subscription_id
+                FROM lost x
+                WHERE s.id = x.subscription_id AND EXISTS (SELECT 1 FROM locked)
             ), gone AS (
                 DELETE FROM hooks_deliveries d USING doomed WHERE d.message_sequence = doomed.sequence
                 RETURNING d.id
