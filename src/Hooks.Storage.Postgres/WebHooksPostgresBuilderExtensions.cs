@@ -3,6 +3,7 @@ using Hooks.Delivery;
 using Hooks.Hosting;
 using Hooks.Receiving;
 using Hooks.Security;
+using Hooks.Storage;
 using Hooks.Storage.Postgres;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -14,11 +15,13 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class WebHooksPostgresBuilderExtensions
 {
     /// <summary>
-    /// Keeps Hooks' state in the PostgreSQL database <paramref name="connectionString"/> names: in this version, the
-    /// ids a consumer's receivers handled, shared by all its instances and kept across restarts; and a producer's
-    /// dispatchers on every instance wake through <c>LISTEN/NOTIFY</c> when any instance publishes. The schema is created
-    /// or migrated when the app starts (once, however many instances start together). Call it once, before or after
-    /// <c>AddReceiver</c>.
+    /// Keeps Hooks' state in the PostgreSQL database <paramref name="connectionString"/> names, shared by every instance
+    /// of the app and kept across restarts: a producer's outbox (subscriptions, messages, deliveries and attempts, the
+    /// <see cref="Hooks.Storage.IWebHookStore"/>; its dispatchers on every instance share the work, holding each
+    /// subscription's concurrency limit together, and wake through <c>LISTEN/NOTIFY</c> when any instance publishes);
+    /// a consumer's handled ids and catch-up cursors. Subscription secrets are encrypted with the app's Data Protection
+    /// key ring, which instances must share. The schema is created or migrated when the app starts (once, however many
+    /// instances start together). Call it once, before or after <c>AddProducer</c> and <c>AddReceiver</c>.
     /// </summary>
     /// <param name="builder">The Hooks builder.</param>
     /// <param name="connectionString">An Npgsql connection string.</param>
@@ -55,6 +58,9 @@ public static class WebHooksPostgresBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IWebHookNotifier>(sp => new PostgresWebHookNotifier(
             sp.GetRequiredService<PostgresDatabase>().DataSource, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PostgresWebHookNotifier>>())));
+        // The producer's outbox, replacing the in-memory default whichever of this and AddProducer came first.
+        services.Replace(ServiceDescriptor.Singleton<IWebHookStore>(sp =>
+            new PostgresWebHookStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<WebHookSecretProtector>())));
         // The catch-up cursors, kept across restarts.
         services.Replace(ServiceDescriptor.Singleton<IWebHookCursorStore>(sp => new PostgresWebHookCursorStore(sp.GetRequiredService<PostgresDatabase>())));
         services.AddHostedService<PostgresStorageInitializer>();

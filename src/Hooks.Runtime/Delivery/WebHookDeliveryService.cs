@@ -15,7 +15,9 @@ namespace Hooks.Delivery;
 
 /// <summary>
 /// The dispatcher: one loop leases due deliveries in batches into a bounded queue; <see cref="WebHookProducerOptions.MaxConcurrency"/>
-/// workers take them, send them, record every attempt and schedule the next. The store leases at most
+/// workers take them, send them, record every attempt and schedule the next. It holds at most the workers' number of
+/// leases and a quarter more (queued or being attempted, until their results are recorded), so a lease never waits
+/// long in its queue while another dispatcher sharing the store could send it. The store leases at most
 /// <see cref="WebHookProducerOptions.MaxConcurrencyPerSubscription"/> deliveries of one subscription at once (across
 /// every dispatcher sharing it), so nothing over that limit is leased only to wait: a slow or dead subscription
 /// holds that many leases, whatever its backlog. A publish rings a signal that wakes the loop at
@@ -33,8 +35,11 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private readonly ILogger _logger;
     private readonly Channel<WebHookLease> _queue;
     private readonly WebHookSecretCache _secrets = new();
-    private readonly int _queueCapacity;
+    // The most leases held at once, queued or being attempted: the workers and a little headroom, so a worker that
+    // finishes finds its next delivery queued, and no more (see the constructor).
+    private readonly int _maxHeld;
     private readonly int _refillBelow;
+    private int _held;
     private long _backlog;
     private DateTimeOffset _nextBacklogCount;
     private ITimer? _wakeTimer;
@@ -70,9 +75,14 @@ internal sealed class WebHookDeliveryService : BackgroundService
             _options.MaxRetryAfter, _options.DisableAfterFailingFor);
         _logger = logger;
         // Enough queued work to keep every worker busy between two refills, and no more: queued leases are held.
-        _queueCapacity = Math.Max(_options.LeaseBatchSize, 2 * _options.MaxConcurrency);
-        _refillBelow = Math.Max(1, _queueCapacity / 2);
-        // Unbounded in type, bounded by the loop, which never holds more than _queueCapacity leases in it; an
+        // A lease waiting in the queue is not sent, yet it counts against its subscription's limit for every dispatcher
+        // sharing the store and keeps them from sending it: held leases are bounded by the workers plus a quarter of
+        // them (a worker that finishes finds its next delivery queued while a refill runs), not by the batch size, so
+        // a dispatcher never sits on a backlog other dispatchers could be sending.
+        var headroom = Math.Max(1, _options.MaxConcurrency / 4);
+        _maxHeld = _options.MaxConcurrency + headroom;
+        _refillBelow = headroom;
+        // Unbounded in type, bounded by the loop, which never holds more than _maxHeld leases in it; an
         // unbounded channel's TryRead takes no lock, so many workers draining it do not contend.
         _queue = Channel.CreateUnbounded<WebHookLease>(new UnboundedChannelOptions { SingleWriter = true });
         // On the app's meter, not the process-wide one: the gauge exists where a dispatcher does and goes with its
@@ -173,7 +183,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
         try
         {
-            var want = Math.Min(_queueCapacity - Volatile.Read(ref _queued), _options.LeaseBatchSize);
+            var want = Math.Min(_maxHeld - Volatile.Read(ref _held), _options.LeaseBatchSize);
             if (want <= 0)
             {
                 return Refill.Busy;
@@ -185,6 +195,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
             for (var i = 0; i < leases.Count; i++)
             {
                 Interlocked.Increment(ref _queued);
+                Interlocked.Increment(ref _held);
                 _queue.Writer.TryWrite(leases[i]);
             }
             return leases.Count == want ? Refill.More : Refill.Drained;
@@ -297,10 +308,13 @@ internal sealed class WebHookDeliveryService : BackgroundService
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             await _store.ReleaseLeasesAsync([new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken)], CancellationToken.None).ConfigureAwait(false);
+            Interlocked.Decrement(ref _held);
         }
         catch (Exception ex)
         {
             Log.DeliveryCrashed(_logger, lease.Delivery.Id, ex);
+            Interlocked.Decrement(ref _held); // its lease expires in the store
+            _signal.Notify();
         }
     }
 
@@ -342,6 +356,8 @@ internal sealed class WebHookDeliveryService : BackgroundService
             // The leases expire and the deliveries are attempted again: at least once, never lost.
             Log.RecordFailed(_logger, batch.Count, ex);
         }
+        // Held until the store has the results: the next refill may lease as many again.
+        Interlocked.Add(ref _held, -batch.Count);
         // Always ring the loop: these leases ended, and each may have let the store lease a delivery it held back for
         // its subscription's limit, which no timer announces; and a retry may be due before the loop's timer rings.
         _signal.Notify();

@@ -48,6 +48,20 @@ public sealed class RecordingStore : IWebHookStore
     private readonly Dictionary<long, string> _held = [];
     private readonly Dictionary<string, int> _mostHeld = new(StringComparer.Ordinal);
 
+    /// <summary>The most leases the store's callers held at once, of every subscription.</summary>
+    public int MostLeasesHeldInAll
+    {
+        get
+        {
+            lock (_held)
+            {
+                return _mostHeldInAll;
+            }
+        }
+    }
+
+    private int _mostHeldInAll;
+
     /// <summary>The most leases of the subscription the store's callers held at once (handed out, not yet recorded or released).</summary>
     public int MostLeasesHeld(string subscriptionId)
     {
@@ -68,6 +82,7 @@ public sealed class RecordingStore : IWebHookStore
                 var count = _held.Values.Count(id => id == lease.Subscription.Id);
                 _mostHeld[lease.Subscription.Id] = Math.Max(count, _mostHeld.GetValueOrDefault(lease.Subscription.Id));
             }
+            _mostHeldInAll = Math.Max(_mostHeldInAll, _held.Count);
         }
         return leases;
     }

@@ -1,0 +1,172 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Hooks.Storage.Postgres;
+
+// Leasing: gates per subscription, the per-subscription limit across dispatchers, lease expiry by the database's clock.
+internal sealed partial class PostgresWebHookStore
+{
+    // $1 claim, $2 the caller's now (due times), $3 the lease clock's shift, $4 limit, $5 per-subscription limit.
+    // Takes the gates of enabled subscriptions that have a due, unleased delivery and (as this snapshot saw it) room,
+    // least recently leased first (no subscription starves others), skipping gates another dispatcher holds.
+    private const string ClaimGatesSql = """
+        UPDATE hooks_lease_gates g SET claim = $1, last_leased_at = now()
+        FROM (
+            SELECT g2.subscription_id FROM hooks_lease_gates g2
+            JOIN hooks_subscriptions s ON s.id = g2.subscription_id
+            WHERE s.status = 1
+              AND EXISTS (SELECT 1 FROM hooks_deliveries d
+                          WHERE d.subscription_id = g2.subscription_id AND d.status = 0 AND d.next_attempt_at <= $2
+                            AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now() + $3))
+              AND (SELECT count(*) FROM hooks_deliveries x
+                   WHERE x.subscription_id = g2.subscription_id AND x.lease_expires_at > now() + $3) < $5
+            ORDER BY g2.last_leased_at
+            LIMIT $4
+            FOR UPDATE OF g2 SKIP LOCKED
+        ) c
+        WHERE g.subscription_id = c.subscription_id
+        """;
+
+    // The next statement (a new snapshot, taken once the gates are held, sees every lease committed before): per claimed
+    // subscription, its room under the limit, then its oldest due unleased deliveries, the oldest of all first.
+    // $6 the lease duration.
+    private static readonly string LeaseSql = $"""
+        WITH gates AS (
+            SELECT g.subscription_id AS id,
+                   $5 - (SELECT count(*) FROM hooks_deliveries x
+                         WHERE x.subscription_id = g.subscription_id AND x.lease_expires_at > now() + $3) AS room
+            FROM hooks_lease_gates g WHERE g.claim = $1
+        ), picked AS (
+            SELECT c.id, c.next_attempt_at FROM gates CROSS JOIN LATERAL (
+                SELECT d.id, d.next_attempt_at FROM hooks_deliveries d
+                WHERE d.subscription_id = gates.id AND d.status = 0 AND d.next_attempt_at <= $2
+                  AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now() + $3)
+                ORDER BY d.next_attempt_at, d.id
+                LIMIT greatest(gates.room, 0)
+                FOR UPDATE SKIP LOCKED
+            ) c
+            ORDER BY c.next_attempt_at, c.id
+            LIMIT $4
+        ), leased AS (
+            UPDATE hooks_deliveries d SET lease_token = gen_random_uuid(), lease_expires_at = now() + $3 + $6, redeliver_after_lease = false
+            FROM picked WHERE d.id = picked.id
+            RETURNING d.id, d.message_sequence, d.subscription_id, d.sequence, d.attempts, d.next_attempt_at, d.last_attempt_at, d.lease_token
+        )
+        SELECT l.id, l.sequence, l.attempts, l.next_attempt_at, l.last_attempt_at, l.lease_token, {MessageColumns}, {SubscriptionColumns}
+        FROM leased l
+        JOIN hooks_messages m ON m.sequence = l.message_sequence
+        JOIN hooks_subscriptions s ON s.id = l.subscription_id
+        ORDER BY l.next_attempt_at, l.id
+        """;
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<WebHookLease>> LeaseDueAsync(DateTimeOffset now, int limit, int perSubscriptionLimit, TimeSpan leaseDuration,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentOutOfRangeException.ThrowIfLessThan(perSubscriptionLimit, 1);
+        if (limit == 0)
+        {
+            return [];
+        }
+        var claim = Guid.NewGuid();
+        var shift = ShiftOf(now);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // One round trip, one (implicit) transaction: the gates are held until the leases commit.
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(Command(ClaimGatesSql, P(claim), P(now), P(shift), P(limit), P(perSubscriptionLimit)));
+        batch.BatchCommands.Add(Command(LeaseSql, P(claim), P(now), P(shift), P(limit), P(perSubscriptionLimit), P(leaseDuration)));
+        var leases = new List<WebHookLease>();
+        var expiresAt = now + leaseDuration;
+        await batch.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        do
+        {
+            // The gates' UPDATE returns no rows; the lease statement's rows are the result that has columns.
+            while (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var message = ReadMessage(reader, 6);
+                var subscription = ReadSubscription(reader, 6 + MessageColumnCount);
+                var delivery = new WebHookDelivery
+                {
+                    Id = reader.GetInt64(0),
+                    MessageId = message.Id,
+                    SubscriptionId = subscription.Id,
+                    Tenant = subscription.Tenant,
+                    Sequence = reader.GetInt64(1),
+                    EventType = message.EventType,
+                    Status = WebHookDeliveryStatus.Pending,
+                    Attempts = reader.GetInt32(2),
+                    NextAttemptAt = ReadTime(reader, 3),
+                    CreatedAt = message.Timestamp,
+                    LastAttemptAt = ReadOptionalTime(reader, 4),
+                };
+                leases.Add(new WebHookLease(delivery, message, subscription, reader.GetGuid(5), expiresAt));
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+        return leases;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ReleaseLeasesAsync(IReadOnlyList<WebHookLeaseRef> leases, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        if (leases.Count == 0)
+        {
+            return;
+        }
+        var ids = new long[leases.Count];
+        var tokens = new Guid[leases.Count];
+        for (var i = 0; i < leases.Count; i++)
+        {
+            ids[i] = leases[i].DeliveryId;
+            tokens[i] = leases[i].LeaseToken;
+        }
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            UPDATE hooks_deliveries d SET lease_token = NULL, lease_expires_at = NULL
+            FROM unnest($1::bigint[], $2::uuid[]) AS r (id, token)
+            WHERE d.id = r.id AND d.lease_token = r.token
+            """, connection);
+        command.Parameters.Add(P(ids));
+        command.Parameters.Add(P(tokens));
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long> CountDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            SELECT count(*) FROM hooks_deliveries d JOIN hooks_subscriptions s ON s.id = d.subscription_id
+            WHERE d.status = 0 AND d.next_attempt_at <= $1 AND s.status = 1
+            """, connection);
+        command.Parameters.Add(P(now));
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default)
+    {
+        // The earliest unleased due time, or the earliest running lease's expiry (as this host's clock will read it).
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            SELECT least(
+                (SELECT min(n.next_attempt_at) FROM hooks_subscriptions s CROSS JOIN LATERAL (
+                     SELECT d.next_attempt_at FROM hooks_deliveries d
+                     WHERE d.subscription_id = s.id AND d.status = 0 AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
+                     ORDER BY d.next_attempt_at LIMIT 1) n
+                 WHERE s.status = 1),
+                (SELECT min(greatest(d.next_attempt_at, d.lease_expires_at - now() + $1))
+                 FROM hooks_deliveries d JOIN hooks_subscriptions s ON s.id = d.subscription_id
+                 WHERE d.lease_expires_at > now() AND d.status = 0 AND s.status = 1))
+            """, connection);
+        command.Parameters.Add(P(_hostClock.GetUtcNow()));
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
+        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is DateTime due ? new DateTimeOffset(due, TimeSpan.Zero) : null;
+    }
+}

@@ -1,0 +1,147 @@
+using Hooks.Security;
+using Hooks.Storage.Postgres;
+using Hooks.Storage.Tests.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
+using Npgsql;
+
+namespace Hooks.Storage.Tests.Producer;
+
+/// <summary>
+/// The producer store contract on PostgreSQL (a database of its own per test; the second store is another "host": its
+/// own data source, pool and record cache, one key ring shared as instances of one app share it), and what only a
+/// shared SQL store does: secrets encrypted at rest, publishing in the app's transaction, leases timed by the
+/// database's clock.
+/// </summary>
+public sealed class PostgresWebHookStoreConformanceTests : WebHookStoreConformance
+{
+    private readonly List<PostgresDatabase> _databases = [];
+    private readonly WebHookSecretProtector _protector = new(new EphemeralDataProtectionProvider());
+    private TestDatabase? _db;
+
+    protected override async Task<IWebHookStore> CreateStoreAsync()
+    {
+        _db = await PostgresServer.CreateDatabaseAsync();
+        return await OpenSecondStoreAsync();
+    }
+
+    protected override async Task<IWebHookStore> OpenSecondStoreAsync() => new PostgresWebHookStore(await OpenDatabaseAsync(), _protector);
+
+    private async Task<PostgresDatabase> OpenDatabaseAsync()
+    {
+        var database = new PostgresDatabase(_db!.CreateDataSource(), ownsDataSource: true);
+        _databases.Add(database);
+        await database.EnsureReadyAsync(default);
+        return database;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        foreach (var database in _databases) await database.DisposeAsync();
+        if (_db is not null) await _db.DisposeAsync();
+    }
+
+    [SkippableFact]
+    public async Task Subscription_secrets_are_not_in_the_database_and_read_back_intact()
+    {
+        var store = await CreateStoreAsync();
+        var subscription = Subscription("sub_a");
+        var secret = subscription.Secrets[0].Secret;
+        var key = Convert.FromBase64String(secret.Reveal()[WebHookSecret.Prefix.Length..]);
+        await store.CreateSubscriptionAsync(subscription);
+
+        await using (var connection = new NpgsqlConnection(_db!.ConnectionString))
+        {
+            await connection.OpenAsync();
+            // Every byte the table holds for the row, as text: the key must not be among them, raw or base64.
+            await using var dump = new NpgsqlCommand("SELECT s::text FROM hooks_subscriptions s", connection);
+            var row = (string)(await dump.ExecuteScalarAsync())!;
+            Assert.DoesNotContain(Convert.ToHexStringLower(key), row, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToBase64String(key), row, StringComparison.Ordinal);
+        }
+
+        // Another host (its own cache) decrypts it with the shared key ring.
+        var other = await OpenSecondStoreAsync();
+        var read = (await other.GetSubscriptionAsync("sub_a"))!;
+        Assert.True(read.Secrets[0].Secret.KeyEquals(secret));
+    }
+
+    [SkippableFact]
+    public async Task A_publish_in_the_apps_transaction_is_stored_only_when_it_commits()
+    {
+        var store = await CreateStoreAsync();
+        await store.CreateSubscriptionAsync(Subscription("sub_a"));
+        await using var connection = new NpgsqlConnection(_db!.ConnectionString);
+        await connection.OpenAsync();
+
+        WebHookMessageDraft rolledBack;
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            rolledBack = Draft() with { Transaction = transaction };
+            Assert.Equal(1, (await store.AppendMessageAsync(rolledBack)).Deliveries);
+            await transaction.RollbackAsync();
+        }
+        Assert.Null(await store.GetMessageAsync(rolledBack.Message.Id));
+        Assert.Empty((await store.ReadFeedAsync("sub_a", 0, 10)).Entries);
+        Assert.Empty(await store.LeaseDueAsync(T0, 10, 10, TimeSpan.FromMinutes(1)));
+
+        WebHookMessageDraft committed;
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            committed = Draft() with { Transaction = transaction };
+            await store.AppendMessageAsync(committed);
+            // Not visible to others (a dispatcher) before the commit.
+            Assert.Null(await store.GetMessageAsync(committed.Message.Id));
+            await transaction.CommitAsync();
+        }
+        Assert.NotNull(await store.GetMessageAsync(committed.Message.Id));
+        var lease = Assert.Single(await store.LeaseDueAsync(T0, 10, 10, TimeSpan.FromMinutes(1)));
+        Assert.Equal(committed.Message.Id, lease.Message.Id);
+        // The rolled-back append took no number: the feed stays gapless.
+        Assert.Equal(1, lease.Delivery.Sequence);
+    }
+
+    [SkippableFact]
+    public async Task A_transaction_of_another_provider_is_refused()
+    {
+        var store = await CreateStoreAsync();
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+
+        await Assert.ThrowsAsync<NotSupportedException>(async () => await store.AppendMessageAsync(Draft() with { Transaction = transaction }));
+    }
+
+    [SkippableFact]
+    public async Task A_host_whose_clock_runs_an_hour_ahead_does_not_take_another_hosts_lease_early()
+    {
+        var store = await CreateStoreAsync();
+        await store.CreateSubscriptionAsync(Subscription("sub_a"));
+        await store.AppendMessageAsync(Draft(at: DateTimeOffset.UtcNow.AddMinutes(-1)));
+        var ahead = new ShiftedClock(TimeSpan.FromHours(1));
+        var aheadHost = new PostgresWebHookStore(await OpenDatabaseAsync(), _protector, ahead);
+
+        Assert.Single(await store.LeaseDueAsync(DateTimeOffset.UtcNow, 10, 10, TimeSpan.FromMinutes(5)));
+
+        // By its own clock the lease expired 55 minutes ago; by the database's it runs for five more minutes.
+        Assert.Empty(await aheadHost.LeaseDueAsync(ahead.GetUtcNow(), 10, 10, TimeSpan.FromMinutes(5)));
+    }
+
+    [SkippableFact]
+    public async Task A_lease_ends_by_the_databases_clock()
+    {
+        var store = await CreateStoreAsync();
+        await store.CreateSubscriptionAsync(Subscription("sub_a"));
+        await store.AppendMessageAsync(Draft(at: DateTimeOffset.UtcNow.AddMinutes(-1)));
+        var first = Assert.Single(await store.LeaseDueAsync(DateTimeOffset.UtcNow, 10, 10, TimeSpan.FromTicks(10)));
+
+        // A microsecond lease has ended by the database's clock when the next statement runs (a round trip later).
+        var second = Assert.Single(await store.LeaseDueAsync(DateTimeOffset.UtcNow, 10, 10, TimeSpan.FromMinutes(5)));
+        Assert.NotEqual(first.LeaseToken, second.LeaseToken);
+    }
+
+    // A host clock a fixed distance from the real one.
+    private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + shift;
+    }
+}
