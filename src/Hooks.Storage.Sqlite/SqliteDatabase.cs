@@ -49,6 +49,46 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>The full path of the database file (empty for an in-memory database).</summary>
+    public string FilePath => _filePath ??= ResolvePath(new SqliteConnectionStringBuilder(_connectionString).DataSource);
+
+    private string? _filePath;
+
+    /// <summary>Whether <paramref name="connection"/> is open on this database's file.</summary>
+    public bool IsSameFile(SqliteConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var path = FilePath;
+        return path.Length > 0 && string.Equals(ResolvePath(connection.DataSource), path,
+            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
+    private static string ResolvePath(string dataSource) =>
+        string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" ? "" : Path.GetFullPath(dataSource);
+
+    /// <summary>
+    /// Opens a reader connection (from the provider's pool), after the schema is ready. In WAL mode readers never wait
+    /// for the writer nor it for them; each sees the last commit at its first read.
+    /// </summary>
+    public async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _connection) is null)
+        {
+            await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return connection;
+    }
+
     /// <summary>Runs <paramref name="work"/> on the writer connection, alone.</summary>
     public async Task<T> RunAsync<T, TState>(TState state, Func<SqliteConnection, TState, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
