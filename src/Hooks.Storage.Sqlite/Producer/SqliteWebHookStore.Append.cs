@@ -12,6 +12,10 @@ internal sealed partial class SqliteWebHookStore
     private readonly ConcurrentQueue<PendingAppend> _appends = new();
     private const int MaxAppendBatch = 256;
     private const string AllTenantsKeyScope = ""; // no tenant id is empty
+    private long _appendCommits;
+
+    /// <summary>How many transactions appends were committed in (fewer than appends when they were grouped).</summary>
+    internal long AppendCommits => Interlocked.Read(ref _appendCommits);
 
     private sealed class PendingAppend(WebHookMessageDraft draft)
     {
@@ -87,6 +91,7 @@ internal sealed partial class SqliteWebHookStore
                     }
                 }
                 transaction.Commit();
+                Interlocked.Increment(ref _appendCommits);
             }
             catch (Exception ex)
             {

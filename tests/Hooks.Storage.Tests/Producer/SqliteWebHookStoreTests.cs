@@ -61,6 +61,38 @@ public sealed class SqliteWebHookStoreTests
     }
 
     [Fact]
+    public async Task Appends_queued_while_the_writer_is_busy_commit_together_and_none_completes_before_its_commit()
+    {
+        using var file = new SqliteFile();
+        await using var database = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
+        var store = new SqliteWebHookStore(database, _protector);
+        await store.CreateSubscriptionAsync(Subscription("sub_a", WebHookSecret.Generate()));
+        var before = store.AppendCommits;
+
+        // Another operation holds the writer while 50 publishers append.
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var busy = database.RunAsync(0, async (_, _, _) =>
+        {
+            holding.SetResult();
+            await release.Task;
+            return 0;
+        }, CancellationToken.None);
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var appends = Enumerable.Range(0, 50).Select(i => store.AppendMessageAsync(Draft()).AsTask()).ToList();
+
+        Assert.All(appends, append => Assert.False(append.IsCompleted)); // nothing is acknowledged before it is committed
+        release.SetResult();
+        await busy;
+        var results = await Task.WhenAll(appends).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, store.AppendCommits - before);
+        Assert.Equal(50, results.Select(r => r.MessageId).Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i),
+            (await store.ReadFeedAsync("sub_a", 0, 100)).Entries.Select(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task UseSqlite_stores_the_producers_outbox_before_or_after_AddProducer()
     {
         await using var before = Build(s => s.AddWebHooks().UseSqlite("Data Source=before.db").AddProducer());
