@@ -32,11 +32,13 @@ builder.Services.AddWebHooks()
     {
         o.AllowedNetworks.Add(IPNetwork.Parse("127.0.0.0/8"));
         // A delivery leased when the process died is due again when its lease ends: short here, so the test is short.
-        o.RequestTimeout = TimeSpan.FromSeconds(2);
-        o.LeaseDuration = TimeSpan.FromSeconds(3);
+        // A schedule long enough that a slow, shared test machine never exhausts it.
+        o.RequestTimeout = TimeSpan.FromSeconds(5);
+        o.LeaseDuration = TimeSpan.FromSeconds(6);
         o.PollInterval = TimeSpan.FromSeconds(1);
+        o.MaxConcurrencyPerSubscription = 64;
         o.RetrySchedule.Clear();
-        foreach (var delay in new[] { 0, 200, 1000, 2000, 5000 })
+        foreach (var delay in new[] { 0, 200, 500, 1000, 1000, 2000, 2000, 5000, 5000, 5000, 5000, 5000 })
         {
             o.RetrySchedule.Add(TimeSpan.FromMilliseconds(delay));
         }

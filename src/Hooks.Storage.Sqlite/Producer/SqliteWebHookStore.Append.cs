@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Hooks.Publishing;
 using Microsoft.Data.Sqlite;
@@ -8,22 +7,7 @@ namespace Hooks.Storage.Sqlite.Producer;
 // Append and fan-out, group-committed; or, with the app's transaction, written on the app's connection.
 internal sealed partial class SqliteWebHookStore
 {
-    // Drafts waiting for the writer; whoever holds it commits all of them (up to a batch) in one transaction.
-    private readonly ConcurrentQueue<PendingAppend> _appends = new();
-    private const int MaxAppendBatch = 256;
     private const string AllTenantsKeyScope = ""; // no tenant id is empty
-    private long _appendCommits;
-
-    /// <summary>How many transactions appends were committed in (fewer than appends when they were grouped).</summary>
-    internal long AppendCommits => Interlocked.Read(ref _appendCommits);
-
-    private sealed class PendingAppend(WebHookMessageDraft draft)
-    {
-        public readonly WebHookMessageDraft Draft = draft;
-        public WebHookPublishResult Result;
-        public Exception? Error;
-        public bool Done;
-    }
 
     /// <inheritdoc />
     public async ValueTask<WebHookPublishResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default)
@@ -33,83 +17,11 @@ internal sealed partial class SqliteWebHookStore
         {
             return await AppendInTransactionAsync(draft, cancellationToken).ConfigureAwait(false);
         }
-        // Once queued, the draft is written by whoever holds the writer next, and its body is read then: the caller
-        // must not get its memory back before that, so waiting for the writer is not cancelled.
-        cancellationToken.ThrowIfCancellationRequested();
-        var pending = new PendingAppend(draft);
-        _appends.Enqueue(pending);
-        await _database.RunAsync((Store: this, Mine: pending), static (connection, s, _) =>
-        {
-            s.Store.CommitQueuedAppends(connection, s.Mine);
-            return Task.FromResult(true);
-        }, CancellationToken.None).ConfigureAwait(false);
-        if (pending.Error is { } error)
-        {
-            throw error is InvalidOperationException or ArgumentException
-                ? error
-                : new InvalidOperationException("The message could not be stored: " + error.Message, error);
-        }
-        return pending.Result;
+        // Group-committed with whatever else is queued for the writer; the body is read when the operation runs, before
+        // this call completes, so the caller's memory is not kept.
+        return await WriteAsync(draft, static (_, commands, transaction, d) => Append(commands.Append, transaction, d), cancellationToken)
+            .ConfigureAwait(false);
     }
-
-    // With the writer held: commits batches of queued drafts until this caller's is among the committed ones (a holder
-    // before it may have committed it already).
-    private void CommitQueuedAppends(SqliteConnection connection, PendingAppend mine)
-    {
-        var commands = CommandsFor(connection);
-        var batch = new List<PendingAppend>(Math.Min(MaxAppendBatch, _appends.Count + 1));
-        while (!Volatile.Read(ref mine.Done))
-        {
-            batch.Clear();
-            while (batch.Count < MaxAppendBatch && _appends.TryDequeue(out var next))
-            {
-                batch.Add(next);
-            }
-            if (batch.Count == 0)
-            {
-                mine.Error = new InvalidOperationException("The append was lost from the writer's queue.");
-                mine.Done = true;
-                return;
-            }
-            try
-            {
-                using var transaction = connection.BeginTransaction(deferred: false);
-                foreach (var item in batch)
-                {
-                    // A savepoint per draft: a refused one (a duplicate id) leaves the others in the commit.
-                    transaction.Save("hooks_append");
-                    try
-                    {
-                        item.Result = Append(commands.Append, transaction, item.Draft);
-                        transaction.Release("hooks_append");
-                    }
-                    catch (SqliteException ex)
-                    {
-                        transaction.Rollback("hooks_append");
-                        transaction.Release("hooks_append");
-                        item.Error = Refused(ex);
-                    }
-                }
-                transaction.Commit();
-                Interlocked.Increment(ref _appendCommits);
-            }
-            catch (Exception ex)
-            {
-                foreach (var item in batch)
-                {
-                    item.Error ??= ex;
-                }
-            }
-            foreach (var item in batch)
-            {
-                Volatile.Write(ref item.Done, true);
-            }
-        }
-    }
-
-    private static Exception Refused(SqliteException ex) => ex.SqliteErrorCode == 19 // SQLITE_CONSTRAINT: the message id exists
-        ? new InvalidOperationException("A message with this id is already stored.", ex)
-        : ex;
 
     private async ValueTask<WebHookPublishResult> AppendInTransactionAsync(WebHookMessageDraft draft, CancellationToken cancellationToken)
     {
@@ -135,11 +47,16 @@ internal sealed partial class SqliteWebHookStore
             transaction.Release("hooks_publish");
             return result;
         }
-        catch (SqliteException ex)
+        catch (RefusedWriteException refused)
+        {
+            transaction.Release("hooks_publish"); // nothing was written
+            throw refused.InnerException!;
+        }
+        catch
         {
             transaction.Rollback("hooks_publish");
             transaction.Release("hooks_publish");
-            throw Refused(ex);
+            throw;
         }
     }
 
@@ -157,14 +74,17 @@ internal sealed partial class SqliteWebHookStore
                 return new WebHookPublishResult(reader.GetString(0), reader.GetInt32(1), Duplicate: true);
             }
         }
-        var seq = (long)commands.InsertMessage
+        if (commands.InsertMessage
             .Bind("$id", message.Id)
             .Bind("$tenant", message.Tenant)
             .Bind("$type", message.EventType)
             .Bind("$ts", message.Timestamp.UtcTicks)
             .Bind("$body", Bytes(message.Body))
             .Bind("$trace", message.TraceParent)
-            .In(transaction).ExecuteScalar()!;
+            .In(transaction).ExecuteScalar() is not long seq)
+        {
+            throw new RefusedWriteException(new InvalidOperationException("A message with this id is already stored."));
+        }
 
         var fanOut = draft.SubscriptionId is { } only ? commands.FanOutOne.Bind("$only", only)
             : message.Tenant is { } tenant ? commands.FanOutTenant.Bind("$tenant", tenant).Bind("$type", message.EventType)
@@ -226,7 +146,7 @@ internal sealed partial class SqliteWebHookStore
 
         public readonly SqliteStatement InsertMessage = new(connection, """
             INSERT INTO hooks_messages (id, tenant, event_type, timestamp, body, trace_parent)
-            VALUES ($id, $tenant, $type, $ts, $body, $trace) RETURNING seq
+            VALUES ($id, $tenant, $type, $ts, $body, $trace) ON CONFLICT (id) DO NOTHING RETURNING seq
             """);
 
         // The filter rows of one tenant that take the type: exact names by index, then its few prefix and catch-all rows.

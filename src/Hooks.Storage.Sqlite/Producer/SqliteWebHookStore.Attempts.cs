@@ -121,7 +121,7 @@ internal sealed partial class SqliteWebHookStore
                 Status = disable ? WebHookSubscriptionStatus.Disabled : cached.Status,
                 StatusReason = disable ? result.DisableSubscriptionReason : cached.StatusReason,
                 UpdatedAt = disable ? end : cached.UpdatedAt,
-            });
+            }, inWrite: true);
         }
     }
 

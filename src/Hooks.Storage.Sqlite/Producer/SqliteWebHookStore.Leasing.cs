@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace Hooks.Storage.Sqlite.Producer;
@@ -59,37 +60,46 @@ internal sealed partial class SqliteWebHookStore
             due.RemoveRange(limit, due.Count - limit);
         }
 
+        // Two statements for the whole batch, not two per delivery: take the leases (each a random token), then read
+        // their messages.
+        var ids = new System.Text.StringBuilder("[", 2 + due.Count * 8);
+        foreach (var (_, id, _) in due)
+        {
+            ids.Append(ids.Length > 1 ? "," : "").Append(id.ToString(CultureInfo.InvariantCulture));
+        }
+        var taken = new Dictionary<long, (long Message, long Sequence, int Attempts, long DueAt, DateTimeOffset? LastAttemptAt, Guid Token)>(due.Count);
+        var seqs = new System.Text.StringBuilder("[", 2 + due.Count * 8);
+        using (var reader = commands.TakeLeases.Bind("$ids", ids.Append(']').ToString()).Bind("$until", until).In(transaction).ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var message = reader.GetInt64(1);
+                taken[reader.GetInt64(0)] = (message, reader.GetInt64(2), reader.GetInt32(3), reader.GetInt64(4),
+                    reader.IsDBNull(5) ? null : Time(reader.GetInt64(5)), new Guid((byte[])reader.GetValue(6)));
+                seqs.Append(seqs.Length > 1 ? "," : "").Append(message.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+        var messages = new Dictionary<long, WebHookMessage>(due.Count);
+        using (var reader = commands.MessagesBySeq.Bind("$seqs", seqs.Append(']').ToString()).In(transaction).ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var message = ReadMessage(reader, 0);
+                messages[message.Sequence] = message;
+            }
+        }
+
         var leases = new List<WebHookLease>(due.Count);
-        Dictionary<long, WebHookMessage>? messages = null;
         var subscriptions = new Dictionary<long, WebHookSubscription>(open.Count);
         var expiresAt = Time(until);
         foreach (var (_, id, sid) in due)
         {
-            var token = NewLeaseToken();
-            long messageSeq, sequence, nextAttemptAt;
-            int attempts;
-            DateTimeOffset? lastAttemptAt;
-            using (var reader = commands.TakeLease.Bind("$id", id).Bind("$token", token.ToByteArray()).Bind("$until", until)
-                       .In(transaction).ExecuteReader())
-            {
-                reader.Read();
-                messageSeq = reader.GetInt64(0);
-                sequence = reader.GetInt64(1);
-                attempts = reader.GetInt32(2);
-                nextAttemptAt = reader.GetInt64(3);
-                lastAttemptAt = reader.IsDBNull(4) ? null : Time(reader.GetInt64(4));
-            }
+            var row = taken[id];
             if (!subscriptions.TryGetValue(sid, out var subscription))
             {
                 subscriptions[sid] = subscription = SubscriptionBySid(commands, transaction, sid);
             }
-            messages ??= [];
-            if (!messages.TryGetValue(messageSeq, out var message))
-            {
-                using var reader = commands.MessageBySeq.Bind("$seq", messageSeq).In(transaction).ExecuteReader();
-                reader.Read();
-                messages[messageSeq] = message = ReadMessage(reader, 0);
-            }
+            var message = messages[row.Message];
             var delivery = new WebHookDelivery
             {
                 Id = id,
@@ -97,14 +107,14 @@ internal sealed partial class SqliteWebHookStore
                 SubscriptionId = subscription.Id,
                 Tenant = subscription.Tenant,
                 EventType = message.EventType,
-                Sequence = sequence,
+                Sequence = row.Sequence,
                 Status = WebHookDeliveryStatus.Pending,
-                Attempts = attempts,
-                NextAttemptAt = Time(nextAttemptAt),
+                Attempts = row.Attempts,
+                NextAttemptAt = Time(row.DueAt),
                 CreatedAt = message.Timestamp,
-                LastAttemptAt = lastAttemptAt,
+                LastAttemptAt = row.LastAttemptAt,
             };
-            leases.Add(new WebHookLease(delivery, message, subscription, token, expiresAt));
+            leases.Add(new WebHookLease(delivery, message, subscription, row.Token, expiresAt));
         }
         return leases;
     }
@@ -113,7 +123,7 @@ internal sealed partial class SqliteWebHookStore
     {
         using var reader = commands.SubscriptionBySid.Bind("$sid", sid).In(transaction).ExecuteReader();
         reader.Read();
-        return ReadSubscription(reader);
+        return ReadSubscription(reader, inWrite: true);
     }
 
     /// <inheritdoc />
@@ -178,16 +188,18 @@ internal sealed partial class SqliteWebHookStore
             ORDER BY ready_at, id LIMIT $limit
             """);
 
-        public readonly SqliteStatement TakeLease = new(connection, """
-            UPDATE hooks_deliveries SET lease_token = $token, lease_until = $until, ready_at = $until, due_again = 0
-            WHERE id = $id
-            RETURNING message, sequence, attempts, due_at, last_attempt_at
+        // The batch's deliveries by id (a JSON array); a token of 128 random bits each.
+        public readonly SqliteStatement TakeLeases = new(connection, """
+            UPDATE hooks_deliveries SET lease_token = randomblob(16), lease_until = $until, ready_at = $until, due_again = 0
+            WHERE id IN (SELECT value FROM json_each($ids))
+            RETURNING id, message, sequence, attempts, due_at, last_attempt_at, lease_token
             """);
 
         public readonly SqliteStatement SubscriptionBySid = new(connection,
             $"SELECT {SubscriptionColumns} FROM hooks_subscriptions s WHERE s.sid = $sid");
 
-        public readonly SqliteStatement MessageBySeq = new(connection, $"SELECT {MessageColumns} FROM hooks_messages m WHERE m.seq = $seq");
+        public readonly SqliteStatement MessagesBySeq = new(connection,
+            $"SELECT {MessageColumns} FROM hooks_messages m WHERE m.seq IN (SELECT value FROM json_each($seqs))");
 
         public readonly SqliteStatement Release = new(connection, """
             UPDATE hooks_deliveries SET lease_token = NULL, lease_until = NULL, ready_at = due_at
@@ -226,9 +238,9 @@ internal sealed partial class SqliteWebHookStore
             Append.Dispose();
             LeaseCandidates.Dispose();
             DueOf.Dispose();
-            TakeLease.Dispose();
+            TakeLeases.Dispose();
             SubscriptionBySid.Dispose();
-            MessageBySeq.Dispose();
+            MessagesBySeq.Dispose();
             Release.Dispose();
             RecordResult.Dispose();
             InsertAttempt.Dispose();

@@ -13,7 +13,7 @@ internal sealed partial class SqliteWebHookStore
         "s.verified_url, s.pending_url, s.status_reason, s.created_at, s.updated_at, s.version, s.failing_since";
 
     // The subscription of the row the reader is on (SubscriptionColumns first), from the cache when its version is kept.
-    private WebHookSubscription ReadSubscription(SqliteDataReader reader)
+    private WebHookSubscription ReadSubscription(SqliteDataReader reader, bool inWrite)
     {
         var sid = reader.GetInt64(0);
         var version = reader.GetInt64(15);
@@ -40,11 +40,25 @@ internal sealed partial class SqliteWebHookStore
             Version = version,
             FailingSince = reader.IsDBNull(16) ? null : Time(reader.GetInt64(16)),
         };
-        return Remember(sid, subscription);
+        return Remember(sid, subscription, inWrite);
+    }
+
+    // Records seen or written inside the writer's transaction: kept once it commits (a rolled-back one never existed).
+    private readonly List<(long Sid, WebHookSubscription Subscription)> _deferredSubscriptions = [];
+
+    // On the writer (inside a transaction) deferred until the commit; on a reader, at once.
+    private WebHookSubscription Remember(long sid, WebHookSubscription subscription, bool inWrite)
+    {
+        if (inWrite)
+        {
+            _deferredSubscriptions.Add((sid, subscription));
+            return subscription;
+        }
+        return RememberNow(sid, subscription);
     }
 
     // Keeps the newest version: a reader that raced a write must not replace the newer record with its older one.
-    private WebHookSubscription Remember(long sid, WebHookSubscription subscription) =>
+    private WebHookSubscription RememberNow(long sid, WebHookSubscription subscription) =>
         _subscriptions.AddOrUpdate(sid, static (_, fresh) => fresh, static (_, old, fresh) => old.Version > fresh.Version ? old : fresh, subscription);
 
     // Each secret protected on its own: [1][count:int32] then per secret [created:int64][expires:int64, MinValue: none]

@@ -36,7 +36,7 @@ internal sealed partial class SqliteWebHookStore
                 return false;
             }
             InsertFilters(transaction, sid, s.Subscription);
-            store.Remember(sid, s.Subscription);
+            store.Remember(sid, s.Subscription, inWrite: true);
             return true;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -66,7 +66,7 @@ internal sealed partial class SqliteWebHookStore
             {
                 return null;
             }
-            var found = store.ReadSubscription(reader);
+            var found = store.ReadSubscription(reader, inWrite: false);
             return s.Tenant is null || found.Tenant == s.Tenant ? found : null;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -90,7 +90,7 @@ internal sealed partial class SqliteWebHookStore
             var list = new List<WebHookSubscription>();
             while (reader.Read())
             {
-                list.Add(store.ReadSubscription(reader));
+                list.Add(store.ReadSubscription(reader, inWrite: false));
             }
             return (IReadOnlyList<WebHookSubscription>)list;
         }, cancellationToken).ConfigureAwait(false);
@@ -149,7 +149,7 @@ internal sealed partial class SqliteWebHookStore
                 clear.ExecuteNonQuery();
             }
             InsertFilters(transaction, sid, s.Subscription);
-            store.Remember(sid, s.Subscription with { Version = version });
+            store.Remember(sid, s.Subscription with { Version = version }, inWrite: true);
             return WebHookSubscriptionUpdateResult.Updated;
         }, cancellationToken).ConfigureAwait(false);
     }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Hooks.Security;
 using Microsoft.Data.Sqlite;
 
@@ -12,11 +11,12 @@ namespace Hooks.Storage.Sqlite.Producer;
 /// connections, which WAL lets run beside the writer.
 /// </summary>
 /// <remarks>
-/// Appends are group-committed: concurrent publishers queue their drafts, and whichever holds the writer commits
-/// everyone's queued drafts in one transaction (each in a savepoint, so one refused draft does not fail the others);
-/// each caller's task completes after that commit. Subscriptions are materialized once per (row, version) and kept, so
+/// Writes are group-committed (SqliteWriteQueue.cs): concurrent publishers, lease requests and results queue their
+/// operations, and whichever holds the writer runs every queued one in one transaction; each caller's task completes
+/// after that commit. Subscriptions are materialized once per (row, version) and kept, so
 /// a lease batch neither decrypts secrets nor allocates a subscription per delivery, and the dispatcher's HMAC cache
-/// keeps hitting. One partial file per job: .Subscriptions, .Append, .Leasing, .Attempts, .Feed, .Retention, .Rows.
+/// keeps hitting. One partial file per job: .Subscriptions, .Append, .Leasing, .Attempts, .Feed, .Retention, .Rows, and
+/// SqliteWriteQueue.
 /// </remarks>
 internal sealed partial class SqliteWebHookStore : IWebHookStore, IDisposable
 {
@@ -24,8 +24,6 @@ internal sealed partial class SqliteWebHookStore : IWebHookStore, IDisposable
     private readonly WebHookSecretProtector _protector;
     // Materialized subscriptions by row number (never reused), valid for the version they carry.
     private readonly ConcurrentDictionary<long, WebHookSubscription> _subscriptions = new();
-    private readonly long _leasePrefix = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
-    private long _leaseCounter;
     // Prepared once per writer connection; only the writer's holder uses them.
     private WriterCommands? _commands;
 
@@ -54,18 +52,6 @@ internal sealed partial class SqliteWebHookStore : IWebHookStore, IDisposable
         return _commands = new WriterCommands(connection);
     }
 
-    /// <summary>Runs <paramref name="work"/> on the writer connection in one <c>BEGIN IMMEDIATE</c> transaction.</summary>
-    private Task<T> WriteAsync<T, TState>(TState state, Func<SqliteWebHookStore, WriterCommands, SqliteTransaction, TState, T> work,
-        CancellationToken cancellationToken) =>
-        _database.RunAsync((Store: this, State: state, Work: work), static (connection, s, _) =>
-        {
-            var commands = s.Store.CommandsFor(connection);
-            using var transaction = connection.BeginTransaction(deferred: false);
-            var result = s.Work(s.Store, commands, transaction, s.State);
-            transaction.Commit();
-            return Task.FromResult(result);
-        }, cancellationToken);
-
     /// <summary>Runs <paramref name="work"/> on a pooled reader connection.</summary>
     private async Task<T> ReadAsync<T, TState>(TState state, Func<SqliteWebHookStore, SqliteConnection, TState, T> work,
         CancellationToken cancellationToken)
@@ -75,15 +61,6 @@ internal sealed partial class SqliteWebHookStore : IWebHookStore, IDisposable
         {
             return work(this, connection, state);
         }
-    }
-
-    // Unique per store without a system call per lease: a random store prefix and a counter.
-    private Guid NewLeaseToken()
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        BitConverter.TryWriteBytes(bytes, _leasePrefix);
-        BitConverter.TryWriteBytes(bytes[8..], Interlocked.Increment(ref _leaseCounter));
-        return new Guid(bytes);
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)

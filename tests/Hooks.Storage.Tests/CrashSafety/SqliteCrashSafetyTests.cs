@@ -18,6 +18,7 @@ namespace Hooks.Storage.Tests.CrashSafety;
 /// publishes and delivers, and restarted: nothing it accepted is lost, and a consumer on a durable idempotency store
 /// handles every event once.
 /// </summary>
+[Collection(SqliteCrashSafetyCollection.Name)]
 public sealed class SqliteCrashSafetyTests(ITestOutputHelper output)
 {
     private const int Count = 10_000;
@@ -86,7 +87,15 @@ public sealed class SqliteCrashSafetyTests(ITestOutputHelper output)
             var last = ProducerProcess.Start(folder, url, output);
             try
             {
-                await consumer.Handled.Reached(Count).WaitAsync(StepTimeout);
+                try
+                {
+                    await consumer.Handled.Reached(Count).WaitAsync(StepTimeout);
+                }
+                catch (TimeoutException)
+                {
+                    output.WriteLine($"timed out: handled {consumer.Handled.Value}, requests {consumer.Requests.Count}");
+                    throw;
+                }
                 await last.PublishedAll.WaitAsync(StepTimeout);
             }
             finally
@@ -148,11 +157,21 @@ public sealed class SqliteCrashSafetyTests(ITestOutputHelper output)
 
         public long Value => Interlocked.Read(ref _value);
 
-        public void Add(long delta) => Set(Interlocked.Add(ref _value, delta));
+        public void Add(long delta) => Reach(Interlocked.Add(ref _value, delta));
 
+        // Only ever forward, whatever order concurrent callers get here in.
         public void Set(long value)
         {
-            Interlocked.Exchange(ref _value, value);
+            var current = Interlocked.Read(ref _value);
+            while (value > current && Interlocked.CompareExchange(ref _value, value, current) is var seen && seen != current)
+            {
+                current = seen;
+            }
+            Reach(value);
+        }
+
+        private void Reach(long value)
+        {
             lock (_gate)
             {
                 _waiters.RemoveAll(w => w.At <= value && w.Done.TrySetResult() | true);
@@ -265,4 +284,11 @@ public sealed class SqliteCrashSafetyTests(ITestOutputHelper output)
             return File.Exists(path) ? path : throw new FileNotFoundException("Build tests/Hooks.Storage.CrashProducer first.", path);
         }
     }
+}
+
+/// <summary>The crash test starts processes and pushes 10,000 deliveries: it runs alone, not beside other test classes.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SqliteCrashSafetyCollection
+{
+    public const string Name = "SQLite crash safety";
 }

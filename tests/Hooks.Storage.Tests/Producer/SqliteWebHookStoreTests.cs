@@ -67,7 +67,7 @@ public sealed class SqliteWebHookStoreTests
         await using var database = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
         var store = new SqliteWebHookStore(database, _protector);
         await store.CreateSubscriptionAsync(Subscription("sub_a", WebHookSecret.Generate()));
-        var before = store.AppendCommits;
+        var before = store.Commits;
 
         // Another operation holds the writer while 50 publishers append.
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -86,7 +86,7 @@ public sealed class SqliteWebHookStoreTests
         await busy;
         var results = await Task.WhenAll(appends).WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(1, store.AppendCommits - before);
+        Assert.Equal(1, store.Commits - before);
         Assert.Equal(50, results.Select(r => r.MessageId).Distinct().Count());
         Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i),
             (await store.ReadFeedAsync("sub_a", 0, 100)).Entries.Select(e => e.Sequence));
