@@ -62,6 +62,7 @@ await store.CreateSubscriptionAsync(new WebHookSubscription
 
 var next = File.Exists(progressFile) ? int.Parse(File.ReadAllText(progressFile), CultureInfo.InvariantCulture) : 0;
 Console.WriteLine($"started {next}");
+Console.WriteLine($"published {next}");
 const int Batch = 50;        // concurrent publishes, group-committed by the store
 const int Checkpoint = 500;  // seldom, so a kill usually lands after publishes the checkpoint does not cover yet
 var duplicates = 0;
