@@ -49,6 +49,46 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>The full path of the database file (empty for an in-memory database).</summary>
+    public string FilePath => _filePath ??= ResolvePath(new SqliteConnectionStringBuilder(_connectionString).DataSource);
+
+    private string? _filePath;
+
+    /// <summary>Whether <paramref name="connection"/> is open on this database's file.</summary>
+    public bool IsSameFile(SqliteConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var path = FilePath;
+        return path.Length > 0 && string.Equals(ResolvePath(connection.DataSource), path,
+            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
+    private static string ResolvePath(string dataSource) =>
+        string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" ? "" : Path.GetFullPath(dataSource);
+
+    /// <summary>
+    /// Opens a reader connection (from the provider's pool), after the schema is ready. In WAL mode readers never wait
+    /// for the writer nor it for them; each sees the last commit at its first read.
+    /// </summary>
+    public async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _connection) is null)
+        {
+            await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return connection;
+    }
+
     /// <summary>Runs <paramref name="work"/> on the writer connection, alone.</summary>
     public async Task<T> RunAsync<T, TState>(TState state, Func<SqliteConnection, TState, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -80,7 +120,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
                 // WAL: readers do not block the writer nor it them; the setting is kept in the file. synchronous=NORMAL
                 // in WAL mode: a commit survives the process dying (the point here), and the fsync moves from every
                 // commit to checkpoints; only a power loss may take the last commits back.
-                pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;";
+                pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;";
                 await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             await SqliteMigrator.MigrateAsync(connection, _migrations, _time, cancellationToken).ConfigureAwait(false);

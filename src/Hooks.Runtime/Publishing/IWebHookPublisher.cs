@@ -59,6 +59,20 @@ public interface IWebHookPublisher
         where TEvent : IWebHookEvent<TEvent>;
 
     /// <summary>
+    /// Publishes with <paramref name="options"/>: a tenant, an idempotency key, and the app's open database
+    /// transaction to publish in (<see cref="WebHookPublishOptions.Transaction"/>: the message commits or rolls back with
+    /// the app's data). Returns once the message is written (in that transaction, when one is given).
+    /// </summary>
+    /// <typeparam name="TEvent">A <c>[WebHookEvent]</c> type.</typeparam>
+    /// <param name="message">The event.</param>
+    /// <param name="options">The tenant, idempotency key and transaction.</param>
+    /// <param name="cancellationToken">Cancels the store write.</param>
+    /// <exception cref="NotSupportedException">A transaction is given and the store cannot write in it.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Only the trailing CancellationToken is optional, as in the BCL.")]
+    ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, WebHookPublishOptions options, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent>;
+
+    /// <summary>
     /// Publishes a platform-wide event: one message with a delivery to every matching subscription of every tenant.
     /// Use it only for events every tenant may see (a maintenance notice), never for one user's action. A repeated
     /// <paramref name="idempotencyKey"/> matches earlier calls of this method only.

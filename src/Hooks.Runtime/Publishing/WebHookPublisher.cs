@@ -39,11 +39,19 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, I
         where TEvent : IWebHookEvent<TEvent> =>
         Publish(message, tenant.Id, idempotencyKey, cancellationToken);
 
+    public ValueTask<WebHookPublishResult> PublishAsync<TEvent>(TEvent message, WebHookPublishOptions options, CancellationToken cancellationToken = default)
+        where TEvent : IWebHookEvent<TEvent>
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Publish(message, options.Tenant.Id, options.IdempotencyKey, cancellationToken, options.Transaction);
+    }
+
     public ValueTask<WebHookPublishResult> PublishToAllTenantsAsync<TEvent>(TEvent message, string? idempotencyKey = null, CancellationToken cancellationToken = default)
         where TEvent : IWebHookEvent<TEvent> =>
         Publish(message, tenant: null, idempotencyKey, cancellationToken);
 
-    private ValueTask<WebHookPublishResult> Publish<TEvent>(TEvent message, string? tenant, string? idempotencyKey, CancellationToken cancellationToken)
+    private ValueTask<WebHookPublishResult> Publish<TEvent>(TEvent message, string? tenant, string? idempotencyKey, CancellationToken cancellationToken,
+        System.Data.Common.DbTransaction? transaction = null)
         where TEvent : IWebHookEvent<TEvent>
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -53,7 +61,8 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, I
         }
         var now = time.GetUtcNow();
         var (body, length) = Serialize(message, now);
-        return AppendAsync(TEvent.EventType, body.AsMemory(0, length), now, idempotencyKey, tenant, subscriptionId: null, cancellationToken, rented: body);
+        return AppendAsync(TEvent.EventType, body.AsMemory(0, length), now, idempotencyKey, tenant, subscriptionId: null, cancellationToken, rented: body,
+            transaction);
     }
 
     internal const int MaxIdempotencyKeyLength = 256;
@@ -64,7 +73,8 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, I
     /// The message goes to the subscriptions of <paramref name="tenant"/> (of every tenant when it is <c>null</c>).
     /// </summary>
     internal async ValueTask<WebHookPublishResult> AppendAsync(string eventType, ReadOnlyMemory<byte> body, DateTimeOffset now,
-        string? idempotencyKey, string? tenant, string? subscriptionId, CancellationToken cancellationToken, byte[]? rented = null)
+        string? idempotencyKey, string? tenant, string? subscriptionId, CancellationToken cancellationToken, byte[]? rented = null,
+        System.Data.Common.DbTransaction? transaction = null)
     {
         using var activity = WebHookDiagnostics.ActivitySource.StartActivity("webhook publish", ActivityKind.Producer);
         var id = WebHookIds.NewMessageId(now);
@@ -93,6 +103,7 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, I
                 },
                 IdempotencyKey = idempotencyKey,
                 SubscriptionId = subscriptionId,
+                Transaction = transaction,
             }, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -120,6 +131,9 @@ internal sealed class WebHookPublisher(IWebHookStore store, TimeProvider time, I
             WebHookDiagnostics.DeliveriesCreated.Add(result.Deliveries);
             if (result.Deliveries > 0)
             {
+                // In the app's transaction, too: the message is not visible before the app commits, and a SQLite
+                // dispatcher's lease waits for the app's write lock, so it finds the message once committed (nothing
+                // if rolled back); a store that does not wait finds it at its next poll (PollInterval).
                 signal.Notify();
             }
         }

@@ -1,0 +1,194 @@
+using System.Runtime.InteropServices;
+using Hooks.Publishing;
+using Microsoft.Data.Sqlite;
+
+namespace Hooks.Storage.Sqlite.Producer;
+
+// Append and fan-out, group-committed; or, with the app's transaction, written on the app's connection.
+internal sealed partial class SqliteWebHookStore
+{
+    private const string AllTenantsKeyScope = ""; // no tenant id is empty
+
+    /// <inheritdoc />
+    public async ValueTask<WebHookPublishResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        if (draft.Transaction is not null)
+        {
+            return await AppendInTransactionAsync(draft, cancellationToken).ConfigureAwait(false);
+        }
+        // Group-committed with whatever else is queued for the writer; the body is read when the operation runs, before
+        // this call completes, so the caller's memory is not kept.
+        return await WriteAsync(draft, static (_, commands, transaction, d) => Append(commands.Append, transaction, d), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    private async ValueTask<WebHookPublishResult> AppendInTransactionAsync(WebHookMessageDraft draft, CancellationToken cancellationToken)
+    {
+        if (draft.Transaction is not SqliteTransaction { Connection: { } connection } transaction)
+        {
+            throw new NotSupportedException(
+                $"The SQLite webhook store publishes in a Microsoft.Data.Sqlite transaction (SqliteTransaction) on its own database file; " +
+                $"this is a {draft.Transaction!.GetType().Name}. Open the app's connection on the file UseSqlite names, or publish without a transaction.");
+        }
+        if (!_database.IsSameFile(connection))
+        {
+            throw new InvalidOperationException(
+                "The transaction is on another database file than the webhook store's: a publish joins the app's transaction only when the app's " +
+                "connection is open on the file UseSqlite names (its tables and the webhook tables then commit together).");
+        }
+        await _database.EnsureReadyAsync(cancellationToken).ConfigureAwait(false); // the schema exists before the app writes it
+        using var commands = new AppendCommands(connection);
+        // A savepoint: a refused draft leaves the app's transaction as it was, for the app to commit or roll back.
+        transaction.Save("hooks_publish");
+        try
+        {
+            var result = Append(commands, transaction, draft);
+            transaction.Release("hooks_publish");
+            return result;
+        }
+        catch (RefusedWriteException refused)
+        {
+            transaction.Release("hooks_publish"); // nothing was written
+            throw refused.InnerException!;
+        }
+        catch
+        {
+            transaction.Rollback("hooks_publish");
+            transaction.Release("hooks_publish");
+            throw;
+        }
+    }
+
+    // One draft inside the caller's transaction: its idempotency key, the message, and one delivery per target
+    // subscription, each taking its subscription's next sequence (the counter row is updated in this transaction).
+    private static WebHookPublishResult Append(AppendCommands commands, SqliteTransaction transaction, WebHookMessageDraft draft)
+    {
+        var message = draft.Message;
+        var keyScope = message.Tenant ?? AllTenantsKeyScope;
+        if (draft.IdempotencyKey is { } key)
+        {
+            using var reader = commands.FindKey.Bind("$tenant", keyScope).Bind("$key", key).In(transaction).ExecuteReader();
+            if (reader.Read())
+            {
+                return new WebHookPublishResult(reader.GetString(0), reader.GetInt32(1), Duplicate: true);
+            }
+        }
+        if (commands.InsertMessage
+            .Bind("$id", message.Id)
+            .Bind("$tenant", message.Tenant)
+            .Bind("$type", message.EventType)
+            .Bind("$ts", message.Timestamp.UtcTicks)
+            .Bind("$body", Bytes(message.Body))
+            .Bind("$trace", message.TraceParent)
+            .In(transaction).ExecuteScalar() is not long seq)
+        {
+            throw new RefusedWriteException(new InvalidOperationException("A message with this id is already stored."));
+        }
+
+        var fanOut = draft.SubscriptionId is { } only ? commands.FanOutOne.Bind("$only", only)
+            : message.Tenant is { } tenant ? commands.FanOutTenant.Bind("$tenant", tenant).Bind("$type", message.EventType)
+            : commands.FanOutAll.Bind("$type", message.EventType);
+        var pushed = 0;
+        var any = false;
+        using (var reader = fanOut.Bind("$message", seq).Bind("$due", message.Timestamp.UtcTicks).In(transaction).ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                any = true;
+                pushed += reader.GetInt32(0) == (int)WebHookDeliveryStatus.Pending ? 1 : 0;
+            }
+        }
+        if (any)
+        {
+            commands.NextSequences.Bind("$message", seq).In(transaction).ExecuteNonQuery();
+        }
+        if (draft.IdempotencyKey is { } newKey)
+        {
+            commands.InsertKey.Bind("$tenant", keyScope).Bind("$key", newKey).Bind("$message", seq).Bind("$message_id", message.Id)
+                .Bind("$deliveries", pushed).In(transaction).ExecuteNonQuery();
+        }
+        return new WebHookPublishResult(message.Id, pushed, Duplicate: false);
+    }
+
+    private static byte[] Bytes(ReadOnlyMemory<byte> body) =>
+        MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : body.ToArray();
+
+    /// <inheritdoc />
+    public async ValueTask<WebHookMessage?> GetMessageAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return await ReadAsync(id, static (_, connection, messageId) =>
+        {
+            using var select = Command(connection, null, $"SELECT {MessageColumns} FROM hooks_messages m WHERE m.id = $id");
+            select.Parameters.AddWithValue("$id", messageId);
+            using var reader = select.ExecuteReader();
+            return reader.Read() ? ReadMessage(reader, 0) : null;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The append's statements, kept on the writer connection (or made for one append on the app's).</summary>
+    private sealed class AppendCommands(SqliteConnection connection) : IDisposable
+    {
+        private const string Insert = """
+            INSERT INTO hooks_deliveries (message, sid, sequence, status, due_at, ready_at)
+            SELECT $message, s.sid, s.last_sequence + 1, CASE s.status WHEN 1 THEN 0 ELSE 3 END, $due, $due
+            FROM hooks_subscriptions s
+            """;
+
+        public readonly SqliteStatement FindKey = new(connection,
+            "SELECT message_id, deliveries FROM hooks_idempotency_keys WHERE tenant = $tenant AND key = $key");
+
+        public readonly SqliteStatement InsertKey = new(connection,
+            "INSERT INTO hooks_idempotency_keys (tenant, key, message, message_id, deliveries) VALUES ($tenant, $key, $message, $message_id, $deliveries)");
+
+        public readonly SqliteStatement InsertMessage = new(connection, """
+            INSERT INTO hooks_messages (id, tenant, event_type, timestamp, body, trace_parent)
+            VALUES ($id, $tenant, $type, $ts, $body, $trace) ON CONFLICT (id) DO NOTHING RETURNING seq
+            """);
+
+        // The filter rows of one tenant that take the type: exact names by index, then its few prefix and catch-all rows.
+        public readonly SqliteStatement FanOutTenant = new(connection, Insert + """
+
+            WHERE s.sid IN (
+                SELECT sid FROM hooks_subscription_filters WHERE tenant = $tenant AND value = $type AND kind = 0
+                UNION SELECT sid FROM hooks_subscription_filters WHERE kind = 1 AND tenant = $tenant
+                    AND length($type) > length(value) AND substr($type, 1, length(value)) = value
+                UNION SELECT sid FROM hooks_subscription_filters WHERE kind = 2 AND tenant = $tenant)
+            RETURNING status
+            """);
+
+        public readonly SqliteStatement FanOutAll = new(connection, Insert + """
+
+            WHERE s.sid IN (
+                SELECT sid FROM hooks_subscription_filters WHERE kind = 0 AND value = $type
+                UNION SELECT sid FROM hooks_subscription_filters WHERE kind = 1
+                    AND length($type) > length(value) AND substr($type, 1, length(value)) = value
+                UNION SELECT sid FROM hooks_subscription_filters WHERE kind = 2)
+            RETURNING status
+            """);
+
+        // A test event: one subscription, pending whatever its filter.
+        public readonly SqliteStatement FanOutOne = new(connection, """
+            INSERT INTO hooks_deliveries (message, sid, sequence, status, due_at, ready_at)
+            SELECT $message, s.sid, s.last_sequence + 1, 0, $due, $due FROM hooks_subscriptions s WHERE s.id = $only
+            RETURNING status
+            """);
+
+        public readonly SqliteStatement NextSequences = new(connection,
+            "UPDATE hooks_subscriptions SET last_sequence = last_sequence + 1 WHERE sid IN (SELECT sid FROM hooks_deliveries WHERE message = $message)");
+
+        public void Dispose()
+        {
+            FindKey.Dispose();
+            InsertKey.Dispose();
+            InsertMessage.Dispose();
+            FanOutTenant.Dispose();
+            FanOutAll.Dispose();
+            FanOutOne.Dispose();
+            NextSequences.Dispose();
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text;
+using Hooks.Security;
+using Hooks.Storage.Sqlite;
+using Hooks.Storage.Sqlite.Producer;
+using Hooks.Storage.Tests.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hooks.Storage.Tests.Producer;
+
+/// <summary>What the SQLite producer store adds to the contract: a file that outlives the process, secrets sealed in it.</summary>
+public sealed class SqliteWebHookStoreTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly WebHookSecretProtector _protector = new(new EphemeralDataProtectionProvider());
+
+    [Fact]
+    public async Task The_database_file_does_not_hold_a_subscriptions_secret_yet_the_store_reads_it_back()
+    {
+        using var file = new SqliteFile();
+        var secret = WebHookSecret.Generate();
+        var revealed = secret.Reveal();
+        var key = Convert.FromBase64String(revealed["whsec_".Length..]);
+        await using (var database = new SqliteDatabase(file.ConnectionString, TimeProvider.System))
+        {
+            var store = new SqliteWebHookStore(database, _protector);
+            Assert.True(await store.CreateSubscriptionAsync(Subscription("sub_a", secret)));
+        }
+
+        var bytes = Directory.GetFiles(Path.GetDirectoryName(file.Path)!).SelectMany(File.ReadAllBytes).ToArray(); // the file, its WAL
+        Assert.True(bytes.Length > 0);
+        Assert.Equal(-1, bytes.AsSpan().IndexOf(key));
+        Assert.Equal(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(revealed)));
+        Assert.Equal(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(revealed["whsec_".Length..])));
+
+        await using var reopened = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
+        var read = await new SqliteWebHookStore(reopened, _protector).GetSubscriptionAsync("sub_a");
+        Assert.True(Assert.Single(read!.Secrets).Secret.KeyEquals(secret));
+    }
+
+    [Fact]
+    public async Task A_store_opened_again_on_the_file_finds_what_was_published_and_continues_the_feed()
+    {
+        using var file = new SqliteFile();
+        string first;
+        await using (var database = new SqliteDatabase(file.ConnectionString, TimeProvider.System))
+        {
+            var store = new SqliteWebHookStore(database, _protector);
+            await store.CreateSubscriptionAsync(Subscription("sub_a", WebHookSecret.Generate()));
+            first = (await store.AppendMessageAsync(Draft())).MessageId;
+        }
+
+        await using var reopened = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
+        var again = new SqliteWebHookStore(reopened, _protector);
+        var second = (await again.AppendMessageAsync(Draft())).MessageId;
+
+        var leases = await again.LeaseDueAsync(T0, 10, 10, TimeSpan.FromMinutes(1));
+        Assert.Equal([first, second], leases.Select(l => l.Message.Id));
+        Assert.Equal([1L, 2L], leases.Select(l => l.Delivery.Sequence));
+        Assert.Equal("{}"u8.ToArray(), leases[0].Message.Body.ToArray());
+    }
+
+    [Fact]
+    public async Task Appends_queued_while_the_writer_is_busy_commit_together_and_none_completes_before_its_commit()
+    {
+        using var file = new SqliteFile();
+        await using var database = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
+        var store = new SqliteWebHookStore(database, _protector);
+        await store.CreateSubscriptionAsync(Subscription("sub_a", WebHookSecret.Generate()));
+        var before = store.Commits;
+
+        // Another operation holds the writer while 50 publishers append.
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var busy = database.RunAsync(0, async (_, _, _) =>
+        {
+            holding.SetResult();
+            await release.Task;
+            return 0;
+        }, CancellationToken.None);
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var appends = Enumerable.Range(0, 50).Select(i => store.AppendMessageAsync(Draft()).AsTask()).ToList();
+
+        Assert.All(appends, append => Assert.False(append.IsCompleted)); // nothing is acknowledged before it is committed
+        release.SetResult();
+        await busy;
+        var results = await Task.WhenAll(appends).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, store.Commits - before);
+        Assert.Equal(50, results.Select(r => r.MessageId).Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i),
+            (await store.ReadFeedAsync("sub_a", 0, 100)).Entries.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task UseSqlite_stores_the_producers_outbox_before_or_after_AddProducer()
+    {
+        await using var before = Build(s => s.AddWebHooks().UseSqlite("Data Source=before.db").AddProducer());
+        await using var after = Build(s => s.AddWebHooks().AddProducer().UseSqlite("Data Source=after.db"));
+
+        Assert.IsType<SqliteWebHookStore>(before.GetRequiredService<IWebHookStore>());
+        Assert.IsType<SqliteWebHookStore>(after.GetRequiredService<IWebHookStore>());
+    }
+
+    private static ServiceProvider Build(Action<IServiceCollection> configure)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        configure(services);
+        return services.BuildServiceProvider();
+    }
+
+    private static WebHookSubscription Subscription(string id, WebHookSecret secret) => new()
+    {
+        Id = id,
+        Url = new Uri("https://example.com/" + id),
+        Secrets = [new WebHookSubscriptionSecret(secret, T0, null)],
+        Status = WebHookSubscriptionStatus.Enabled,
+        CreatedAt = T0,
+        UpdatedAt = T0,
+    };
+
+    private static WebHookMessageDraft Draft() => new()
+    {
+        Message = new WebHookMessage
+        {
+            Id = "msg_" + Guid.CreateVersion7(T0).ToString("N"), EventType = "order.created", Timestamp = T0, Body = "{}"u8.ToArray(),
+        },
+    };
+}
