@@ -1,7 +1,7 @@
 // The smallest consumer: receives the producer's order.created, verifies its signature, skips a message it already
 // handled (the ids are kept in SQLite, so a restart forgets nothing) and calls the handler in Events.cs.
 //
-//   dotnet run --project samples/Hooks.Samples.Consumer --urls http://127.0.0.1:5001 --Hooks:Secret whsec_…
+//   dotnet run --project samples/Hooks.Samples.Consumer -- --urls http://127.0.0.1:5001 --Hooks:Secret whsec_…
 //
 // The secret is the one the producer returned when the subscription was created (or the one passed to it).
 var builder = WebApplication.CreateSlimBuilder(args);

@@ -414,7 +414,7 @@ public sealed class Chain : IAsyncDisposable
         using var json = JsonDocument.Parse(body);
         var subscription = new ChainSubscription(subscriber, producer, user, eventType, json.RootElement.GetProperty("id").GetString()!);
         _subscriptions.Add(subscription);
-        Timeline.Add(subscriber, $"subscribes to {user}'s {eventType} at {producer.Name}: {subscription.Id} {url.Scheme}://… " +
+        Timeline.Add(subscriber, $"subscribes to {user}'s {eventType} at {producer.Name}: {subscription.Id} {url} " +
             $"{json.RootElement.GetProperty("status").GetString()}");
         return subscription;
     }

@@ -1,7 +1,7 @@
 // The smallest producer: your users register URLs through the management API, and POST /orders publishes an
 // order.created to them, signed, stored first and retried until it is delivered.
 //
-//   dotnet run --project samples/Hooks.Samples.Producer --urls http://127.0.0.1:5000 --Hooks:ApiToken dev-token
+//   dotnet run --project samples/Hooks.Samples.Producer -- --urls http://127.0.0.1:5000 --Hooks:ApiToken dev-token
 //   curl -X POST http://127.0.0.1:5000/api/webhooks/subscriptions -H 'Authorization: Bearer dev-token' \
 //        -H 'Content-Type: application/json' -d '{"url":"http://127.0.0.1:5001/webhooks","eventTypes":["order.created"]}'
 //   curl -X POST http://127.0.0.1:5000/orders

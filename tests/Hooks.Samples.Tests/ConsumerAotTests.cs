@@ -13,26 +13,19 @@ namespace Hooks.Samples.Tests;
 /// </summary>
 public sealed partial class ConsumerAotTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("hooks-samples-aot-").FullName;
+    private readonly SourceCopy _sources = new();
+
+    private string Root => _sources.Root;
 
     [Fact]
     public async Task Consumer_publishes_with_native_aot_without_warnings_and_handles_a_signed_delivery()
     {
         // A copy of the sources: the publish's Release outputs never meet a build running in the repository.
-        var repo = SampleProcess.RepositoryRoot;
-        foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json", "nuget.config", ".editorconfig" })
-        {
-            if (File.Exists(Path.Combine(repo, file)))
-            {
-                File.Copy(Path.Combine(repo, file), Path.Combine(_root, file));
-            }
-        }
-        CopyDirectory(Path.Combine(repo, "src"), Path.Combine(_root, "src"));
-        CopyDirectory(Path.Combine(repo, "samples", "Hooks.Samples.Consumer"), Path.Combine(_root, "samples", "Hooks.Samples.Consumer"));
-        File.Copy(Path.Combine(repo, "samples", "Directory.Build.props"), Path.Combine(_root, "samples", "Directory.Build.props"));
+        _sources.Add("samples/Hooks.Samples.Consumer");
+        File.Copy(Path.Combine(SampleProcess.RepositoryRoot, "samples", "Directory.Build.props"), Path.Combine(Root, "samples", "Directory.Build.props"));
 
-        var published = Path.Combine(_root, "out");
-        await using (var publish = SampleProcess.Start(SampleProcess.StartInfo("dotnet", _root,
+        var published = Path.Combine(Root, "out");
+        await using (var publish = SampleProcess.Start(SampleProcess.StartInfo("dotnet", Root,
             ["publish", "samples/Hooks.Samples.Consumer", "-c", "Release", "-r", "linux-x64", "-o", published, "-nodeReuse:false", "--disable-build-servers"]),
             output))
         {
@@ -48,7 +41,7 @@ public sealed partial class ConsumerAotTests(ITestOutputHelper output) : IDispos
             ["--urls", "http://127.0.0.1:0"], new Dictionary<string, string>
             {
                 ["Hooks__Secret"] = secret.Reveal(),
-                ["Hooks__Database"] = $"Data Source={Path.Combine(_root, "consumer.db")}",
+                ["Hooks__Database"] = $"Data Source={Path.Combine(Root, "consumer.db")}",
             }), output);
         var line = await consumer.WaitForLineAsync(l => l.Contains("Now listening on: ", StringComparison.Ordinal));
         var address = new Uri(line[(line.IndexOf("Now listening on: ", StringComparison.Ordinal) + "Now listening on: ".Length)..].Trim());
@@ -80,34 +73,8 @@ public sealed partial class ConsumerAotTests(ITestOutputHelper output) : IDispos
         return request;
     }
 
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from))
-        {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        }
-        foreach (var directory in Directory.EnumerateDirectories(from))
-        {
-            var name = Path.GetFileName(directory);
-            if (name is not ("bin" or "obj"))
-            {
-                CopyDirectory(directory, Path.Combine(to, name));
-            }
-        }
-    }
-
     [GeneratedRegex(@"\b(IL[23]\d{3})\b")]
     private static partial Regex AotWarning();
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _sources.Dispose();
 }
