@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Hooks.Samples.PhotoChain;
 using Hooks.Samples.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -104,6 +105,15 @@ public sealed class PhotoChainTests(ITestOutputHelper output)
         using var content = new StringContent("{\"description\":\"Kevin again\"}", System.Text.Encoding.UTF8, "application/json");
         using var response = await client.PostAsync(new Uri(url), content);
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+
+        // The printed management API command lists alice's subscriptions at Microblog: Lifestream, Kevin's filter, Laptop.
+        var list = program.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("curl http://", StringComparison.Ordinal) &&
+            l.EndsWith("/users/alice/webhooks/subscriptions", StringComparison.Ordinal));
+        using (var subscriptions = JsonDocument.Parse(await client.GetStringAsync(new Uri(list["curl ".Length..]))))
+        {
+            Assert.Equal(["Kevin's filter (alice)", "Laptop (alice)", "Lifestream (alice)"], subscriptions.RootElement.GetProperty("data").EnumerateArray()
+                .Select(d => d.GetProperty("description").GetString()!).Order(StringComparer.Ordinal));
+        }
 
         // The subscribers handle it in any order.
         bool kevin = false, laptop = false;
