@@ -327,6 +327,20 @@ public sealed class Chain : IAsyncDisposable
             once == wanted.Count && extra == 0 && wanted.Count > 0);
     }
 
+    /// <summary>
+    /// Completes when any app of the chain starts stopping: each host stops on Ctrl+C (SIGINT) and SIGTERM, so this is
+    /// how <c>--serve</c> learns it is time to go.
+    /// </summary>
+    public Task WaitForShutdownAsync()
+    {
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        foreach (var app in _apps)
+        {
+            app.App.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+        }
+        return stopping.Task;
+    }
+
     /// <summary>Prints where the apps listen and commands to try, for <c>--serve</c>.</summary>
     public void PrintServeHelp()
     {

@@ -13,13 +13,6 @@ var report = await chain.PlayAsync(timeout.Token);
 if (serve)
 {
     chain.PrintServeHelp();
-    var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-    Console.CancelKeyPress += (_, e) =>
-    {
-        e.Cancel = true;
-        stop.TrySetResult();
-    };
-    AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
-    await stop.Task;
+    await chain.WaitForShutdownAsync();   // Ctrl+C or SIGTERM: the apps stop, then the folder is deleted
 }
 return report.Passed ? 0 : 1;

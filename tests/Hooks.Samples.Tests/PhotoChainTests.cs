@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Hooks.Samples.PhotoChain;
 using Hooks.Samples.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -91,7 +92,7 @@ public sealed class PhotoChainTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Serve_keeps_the_apps_running_and_its_curl_command_sends_another_photo_down_the_chain()
+    public async Task Serve_keeps_the_apps_running_its_commands_work_and_it_stops_cleanly_on_sigterm()
     {
         await using var program = SampleProcess.StartSample("Hooks.Samples.PhotoChain", output, arguments: "--serve");
         var curl = await program.WaitForLineAsync(l => l.TrimStart().StartsWith("curl -X POST http://127.0.0.1:", StringComparison.Ordinal));
@@ -123,6 +124,13 @@ public sealed class PhotoChainTests(ITestOutputHelper output)
             laptop |= l.StartsWith("  Laptop         <- post.created", StringComparison.Ordinal) && l.Contains("reversed", StringComparison.Ordinal);
             return kevin && laptop;
         });
+
+        // SIGTERM (a service manager's stop, or Ctrl+C's SIGINT): the apps stop, the run's folder goes, exit 0.
+        var folder = Regex.Match(program.Output, @"SQLite files in (\S+)\):").Groups[1].Value;
+        Assert.True(Directory.Exists(folder), folder);
+        await program.SignalAsync("TERM");
+        Assert.Equal(0, await program.WaitForExitAsync());
+        Assert.False(Directory.Exists(folder), $"{folder} is left behind.");
     }
 
     private static void AssertExactlyOnce(IEnumerable<string> expected, Inbox inbox) =>
