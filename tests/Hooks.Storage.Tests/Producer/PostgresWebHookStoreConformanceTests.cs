@@ -1,3 +1,4 @@
+using Hooks.Publishing;
 using Hooks.Security;
 using Hooks.Storage.Postgres;
 using Hooks.Storage.Tests.Infrastructure;
@@ -98,6 +99,53 @@ public sealed class PostgresWebHookStoreConformanceTests : WebHookStoreConforman
         Assert.Equal(committed.Message.Id, lease.Message.Id);
         // The rolled-back append took no number: the feed stays gapless.
         Assert.Equal(1, lease.Delivery.Sequence);
+    }
+
+    [SkippableFact]
+    public async Task Appends_queued_behind_a_locked_subscription_commit_together_and_a_used_id_fails_only_its_caller()
+    {
+        const int Appends = 40;
+        var store = await CreateStoreAsync();
+        await store.CreateSubscriptionAsync(Subscription("sub_a"));
+        var stored = Draft();
+        await store.AppendMessageAsync(stored);
+        var drafts = Enumerable.Range(0, Appends).Select(i => Draft(at: T0.AddMilliseconds(i + 1))).ToArray();
+        drafts[20] = drafts[20] with { Message = drafts[20].Message with { Id = stored.Message.Id } };
+
+        Task<WebHookPublishResult>[] appends;
+        await using (var connection = new NpgsqlConnection(_db!.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            // Holds the counter row: whatever append reaches the database first waits, and the rest queue behind it.
+            await using (var hold = new NpgsqlCommand("SELECT 1 FROM hooks_subscriptions WHERE id = 'sub_a' FOR NO KEY UPDATE", connection, transaction))
+            {
+                await hold.ExecuteNonQueryAsync();
+            }
+            // Each call has queued its draft when it returns (the store is migrated, so nothing before the queue waits).
+            appends = drafts.Select(async d => await store.AppendMessageAsync(d)).ToArray();
+            await transaction.RollbackAsync();
+        }
+        await Task.WhenAll(appends).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => appends[20]);
+        for (var i = 0; i < Appends; i++)
+        {
+            if (i != 20)
+            {
+                Assert.Equal(drafts[i].Message.Id, (await appends[i]).MessageId);
+            }
+        }
+        var feed = await store.ReadFeedAsync("sub_a", 0, Appends + 10);
+        Assert.Equal(Enumerable.Range(1, Appends).Select(i => (long)i), feed.Entries.Select(e => e.Sequence));
+        // At most two transactions stored the 39: the group waiting on the lock, and the one queued behind it.
+        await using (var connection = new NpgsqlConnection(_db!.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var transactions = new NpgsqlCommand("SELECT count(DISTINCT xmin::text) FROM hooks_messages WHERE id <> $1", connection);
+            transactions.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stored.Message.Id });
+            Assert.InRange((long)(await transactions.ExecuteScalarAsync())!, 1, 2);
+        }
     }
 
     [SkippableFact]
