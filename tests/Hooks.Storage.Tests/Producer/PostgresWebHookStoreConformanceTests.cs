@@ -175,6 +175,29 @@ public sealed class PostgresWebHookStoreConformanceTests : WebHookStoreConforman
             WebHookDeliveryStatus.Skipped], statuses);
     }
 
+    [SkippableFact]
+    public async Task A_draft_the_database_refuses_fails_only_its_caller_when_its_group_fails()
+    {
+        var store = await CreateStoreAsync();
+        await store.CreateSubscriptionAsync(Subscription("sub_a"));
+        var drafts = Enumerable.Range(0, 10).Select(i => Draft(at: T0.AddMilliseconds(i))).ToArray();
+        // PostgreSQL text cannot hold a NUL character: the statement storing the group fails, and with it the group.
+        drafts[5] = drafts[5] with { Message = drafts[5].Message with { EventType = "order.\0created" } };
+
+        var appends = await AppendBehindALockAsync(store, "sub_a", drafts);
+
+        Assert.True(appends[5].IsFaulted);
+        for (var i = 0; i < drafts.Length; i++)
+        {
+            if (i != 5)
+            {
+                Assert.Equal(drafts[i].Message.Id, (await appends[i]).MessageId);
+            }
+        }
+        var feed = await store.ReadFeedAsync("sub_a", 0, 100);
+        Assert.Equal(Enumerable.Range(1, drafts.Length - 1).Select(i => (long)i), feed.Entries.Select(e => e.Sequence));
+    }
+
     // Appends the drafts while another connection holds the subscription's row: the first append to reach the database
     // waits for it and the rest queue behind, so they are stored in at most two groups.
     private async Task<Task<WebHookPublishResult>[]> AppendBehindALockAsync(IWebHookStore store, string subscriptionId, WebHookMessageDraft[] drafts)
