@@ -42,9 +42,20 @@ internal sealed partial class PostgresWebHookStore
         """;
 
     /// <inheritdoc />
-    public async ValueTask<WebHookPublishResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default)
+    public ValueTask<WebHookPublishResult> AppendMessageAsync(WebHookMessageDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
+        // Drafts in the app's transaction commit with it, alone; the others join the next group commit.
+        if (draft.Transaction is null)
+        {
+            return AppendGroupedAsync(draft, cancellationToken);
+        }
+        return AppendOneAsync(draft, cancellationToken);
+    }
+
+    // One draft, one transaction (the app's, or its own): the path group commits fall back to.
+    private async ValueTask<WebHookPublishResult> AppendOneAsync(WebHookMessageDraft draft, CancellationToken cancellationToken)
+    {
         var message = draft.Message;
         NpgsqlTransaction? transaction = null;
         if (draft.Transaction is { } appTransaction)
@@ -77,28 +88,9 @@ internal sealed partial class PostgresWebHookStore
                     pushed = reader.GetInt32(1);
                 }
             }
-            if (sequence is not null)
-            {
-                return new WebHookPublishResult(message.Id, pushed, false);
-            }
-            // Nothing stored: the key was used before (return that message), or the id was.
-            if (draft.IdempotencyKey is { } key)
-            {
-                await using var earlier = new NpgsqlCommand(
-                    """
-                    SELECT m.id, (SELECT count(*)::int FROM hooks_deliveries d WHERE d.message_sequence = m.sequence AND d.status <> 3)
-                    FROM hooks_messages m WHERE coalesce(m.tenant, '') = coalesce($1, '') AND m.idempotency_key = $2
-                    """,
-                    connection, transaction);
-                earlier.Parameters.Add(Text(message.Tenant));
-                earlier.Parameters.Add(P(key));
-                await using var reader = await earlier.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    return new WebHookPublishResult(reader.GetString(0), reader.GetInt32(1), true);
-                }
-            }
-            throw new InvalidOperationException("A message with this id is already stored.");
+            return sequence is not null
+                ? new WebHookPublishResult(message.Id, pushed, false)
+                : await NotStoredAsync(draft, connection, transaction, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -107,6 +99,29 @@ internal sealed partial class PostgresWebHookStore
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    // Nothing was stored for the draft: its key was used before (that message is the answer), or its id was.
+    private static async ValueTask<WebHookPublishResult> NotStoredAsync(WebHookMessageDraft draft, NpgsqlConnection connection,
+        NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        if (draft.IdempotencyKey is { } key)
+        {
+            await using var earlier = new NpgsqlCommand(
+                """
+                SELECT m.id, (SELECT count(*)::int FROM hooks_deliveries d WHERE d.message_sequence = m.sequence AND d.status <> 3)
+                FROM hooks_messages m WHERE coalesce(m.tenant, '') = coalesce($1, '') AND m.idempotency_key = $2
+                """,
+                connection, transaction);
+            earlier.Parameters.Add(Text(draft.Message.Tenant));
+            earlier.Parameters.Add(P(key));
+            await using var reader = await earlier.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return new WebHookPublishResult(reader.GetString(0), reader.GetInt32(1), true);
+            }
+        }
+        throw new InvalidOperationException("A message with this id is already stored.");
     }
 
     /// <inheritdoc />

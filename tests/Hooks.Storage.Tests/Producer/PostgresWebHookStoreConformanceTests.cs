@@ -1,3 +1,4 @@
+using Hooks.Publishing;
 using Hooks.Security;
 using Hooks.Storage.Postgres;
 using Hooks.Storage.Tests.Infrastructure;
@@ -98,6 +99,125 @@ public sealed class PostgresWebHookStoreConformanceTests : WebHookStoreConforman
         Assert.Equal(committed.Message.Id, lease.Message.Id);
         // The rolled-back append took no number: the feed stays gapless.
         Assert.Equal(1, lease.Delivery.Sequence);
+    }
+
+    [SkippableFact]
+    public async Task Appends_queued_behind_a_locked_subscription_commit_together_and_a_used_id_fails_only_its_caller()
+    {
+        const int Appends = 40;
+        var store = await CreateStoreAsync();
+        await store.CreateSubscriptionAsync(Subscription("sub_a"));
+        var stored = Draft();
+        await store.AppendMessageAsync(stored);
+        var drafts = Enumerable.Range(0, Appends).Select(i => Draft(at: T0.AddMilliseconds(i + 1))).ToArray();
+        drafts[20] = drafts[20] with { Message = drafts[20].Message with { Id = stored.Message.Id } };
+
+        var appends = await AppendBehindALockAsync(store, "sub_a", drafts);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => appends[20]);
+        for (var i = 0; i < Appends; i++)
+        {
+            if (i != 20)
+            {
+                Assert.Equal(drafts[i].Message.Id, (await appends[i]).MessageId);
+            }
+        }
+        var feed = await store.ReadFeedAsync("sub_a", 0, Appends + 10);
+        Assert.Equal(Enumerable.Range(1, Appends).Select(i => (long)i), feed.Entries.Select(e => e.Sequence));
+        // At most two transactions stored the 39: the group waiting on the lock, and the one queued behind it.
+        await using (var connection = new NpgsqlConnection(_db!.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var transactions = new NpgsqlCommand("SELECT count(DISTINCT xmin::text) FROM hooks_messages WHERE id <> $1", connection);
+            transactions.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stored.Message.Id });
+            Assert.InRange((long)(await transactions.ExecuteScalarAsync())!, 1, 2);
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_group_of_appends_fans_out_by_tenant_filter_and_status_as_single_appends_do()
+    {
+        var store = await CreateStoreAsync();
+        await store.CreateSubscriptionAsync(Subscription("sub_a"));
+        await store.CreateSubscriptionAsync(Subscription("sub_b", WebHookSubscriptionStatus.Disabled));
+        await store.CreateSubscriptionAsync(Subscription("sub_c", tenant: "t2", filters: ["order.*", "order.created"]));
+        await store.CreateSubscriptionAsync(Subscription("sub_d", filters: "customer.*"));
+        WebHookMessageDraft[] drafts =
+        [
+            Draft(),                                   // sub_a, sub_b skipped
+            Draft(tenant: "t2"),                       // sub_c once, though two of its filters take it
+            Draft(tenant: null),                       // every tenant: sub_a, sub_b skipped, sub_c
+            Draft(only: "sub_b"),                      // a test event: pending even to a disabled subscription
+            Draft("customer.created"),                 // sub_a, sub_b skipped, sub_d
+            Draft("invoice.paid", tenant: "t2"),       // nobody
+            Draft(key: "k", tenant: "t3"),             // nobody; keys are per tenant:
+            Draft("invoice.paid", key: "k", tenant: "t2"),
+            Draft(),                                   // sub_a, sub_b skipped
+        ];
+
+        var appends = await AppendBehindALockAsync(store, "sub_a", drafts);
+
+        Assert.Equal([1, 1, 2, 1, 2, 0, 0, 0, 1], appends.Select(a => a.Result.Deliveries));
+        Assert.All(appends, a => Assert.False(a.Result.Duplicate));
+        Assert.Equal(drafts.Select(d => d.Message.Id), appends.Select(a => a.Result.MessageId));
+        async Task AssertFeed(string subscription, params int[] expected)
+        {
+            var feed = (await store.ReadFeedAsync(subscription, 0, 100)).Entries;
+            Assert.Equal(expected.Select(i => drafts[i].Message.Id), feed.Select(e => e.Message.Id));
+            Assert.Equal(Enumerable.Range(1, expected.Length).Select(i => (long)i), feed.Select(e => e.Sequence));
+        }
+        await AssertFeed("sub_a", 0, 2, 4, 8);
+        await AssertFeed("sub_b", 0, 2, 3, 4, 8);
+        await AssertFeed("sub_c", 1, 2);
+        await AssertFeed("sub_d", 4);
+        var statuses = (await store.ReadFeedAsync("sub_b", 0, 100)).Entries.Select(e => e.Status);
+        Assert.Equal([WebHookDeliveryStatus.Skipped, WebHookDeliveryStatus.Skipped, WebHookDeliveryStatus.Pending, WebHookDeliveryStatus.Skipped,
+            WebHookDeliveryStatus.Skipped], statuses);
+    }
+
+    [SkippableFact]
+    public async Task A_draft_the_database_refuses_fails_only_its_caller_when_its_group_fails()
+    {
+        var store = await CreateStoreAsync();
+        await store.CreateSubscriptionAsync(Subscription("sub_a"));
+        var drafts = Enumerable.Range(0, 10).Select(i => Draft(at: T0.AddMilliseconds(i))).ToArray();
+        // PostgreSQL text cannot hold a NUL character: the statement storing the group fails, and with it the group.
+        drafts[5] = drafts[5] with { Message = drafts[5].Message with { EventType = "order.\0created" } };
+
+        var appends = await AppendBehindALockAsync(store, "sub_a", drafts);
+
+        Assert.True(appends[5].IsFaulted);
+        for (var i = 0; i < drafts.Length; i++)
+        {
+            if (i != 5)
+            {
+                Assert.Equal(drafts[i].Message.Id, (await appends[i]).MessageId);
+            }
+        }
+        var feed = await store.ReadFeedAsync("sub_a", 0, 100);
+        Assert.Equal(Enumerable.Range(1, drafts.Length - 1).Select(i => (long)i), feed.Entries.Select(e => e.Sequence));
+    }
+
+    // Appends the drafts while another connection holds the subscription's row: the first append to reach the database
+    // waits for it and the rest queue behind, so they are stored in at most two groups.
+    private async Task<Task<WebHookPublishResult>[]> AppendBehindALockAsync(IWebHookStore store, string subscriptionId, WebHookMessageDraft[] drafts)
+    {
+        Task<WebHookPublishResult>[] appends;
+        await using (var connection = new NpgsqlConnection(_db!.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var hold = new NpgsqlCommand("SELECT 1 FROM hooks_subscriptions WHERE id = $1 FOR NO KEY UPDATE", connection, transaction))
+            {
+                hold.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subscriptionId });
+                await hold.ExecuteNonQueryAsync();
+            }
+            // Each call has queued its draft when it returns (the store is migrated, so nothing before the queue waits).
+            appends = drafts.Select(async d => await store.AppendMessageAsync(d)).ToArray();
+            await transaction.RollbackAsync();
+        }
+        await Task.WhenAll(appends).ContinueWith(_ => { }, TaskScheduler.Default);
+        return appends;
     }
 
     [SkippableFact]
