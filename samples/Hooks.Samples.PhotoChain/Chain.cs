@@ -14,7 +14,7 @@ public sealed record ChainSubscription(string Subscriber, ChainApp Producer, str
 
 /// <summary>
 /// The essay's photo chain: Photos (two users, photo.uploaded) → Microblog, whose handler publishes post.created →
-/// Lifestream, Kevin's filter and Laptop (Reverse HTTP). Every app is a real ASP.NET Core app in this process, on
+/// Lifestream, Kevin's filter, Laptop (Reverse HTTP) and the Offline reader (catch-up from the event feed). Every app is a real ASP.NET Core app in this process, on
 /// 127.0.0.1 with a port the OS assigns (Laptop has none), with its SQLite file in one temporary folder.
 /// </summary>
 public sealed class Chain : IAsyncDisposable
@@ -37,6 +37,12 @@ public sealed class Chain : IAsyncDisposable
     private readonly Deploying _deploying = new();
     private readonly bool _ownsFolder;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly Inbox _readerInbox = new();
+    private readonly HashSet<string> _missedPhotos = new(StringComparer.Ordinal);
+    private WebHookSecret _readerSecret = null!;
+    private ChainSubscription _reader = null!;
+    private int _readerPort;
+    private RefusingPort? _readerDown;
 
     private Chain(string folder, bool ownsFolder, Timeline timeline)
     {
@@ -69,6 +75,9 @@ public sealed class Chain : IAsyncDisposable
 
     /// <summary>alice's laptop: receives her posts over Reverse HTTP, with no listening port.</summary>
     public ChainApp Laptop { get; private set; } = null!;
+
+    /// <summary>alice's offline reader: down while some of her posts are published, it catches up from Microblog's feed.</summary>
+    public ChainApp OfflineReader { get; private set; } = null!;
 
     /// <summary>Every subscription the story made.</summary>
     public IReadOnlyList<ChainSubscription> Subscriptions => _subscriptions;
@@ -110,12 +119,20 @@ public sealed class Chain : IAsyncDisposable
         }, MapPhotos);
         Microblog = await StartAppAsync("Microblog", (builder, hooks) =>
         {
-            hooks.AddProducer(LoopbackOnly).AddReceiver(o => o.Secrets.Add(microblogSecret.Reveal()));
+            hooks.AddProducer(o =>
+            {
+                LoopbackOnly(o);
+                // The second attempt comes after 30 s rather than 5 s, so in this story the Offline reader's catch-up
+                // always comes before the retry of the push it missed (the retry then finds a duplicate). Either order
+                // handles the post once; a fixed order keeps the timeline the same on every run.
+                o.RetrySchedule[1] = TimeSpan.FromSeconds(30);
+            }).AddReceiver(o => o.Secrets.Add(microblogSecret.Reveal()));
             ChainApp.KeepOnlyHandler<PhotoUploaded, MicroblogPhotoHandler>(builder.Services);
         }, app =>
         {
             app.MapWebHooks();                 // photo.uploaded from Photos
             app.MapReverseHttp();              // POST /webhooks/ptth: Laptop dials in here
+            app.MapWebHookFeed();              // GET /webhooks/feed: the Offline reader catches up here
             MapManagementApi(app);             // post.created subscriptions, per user
         });
         Lifestream = await StartAppAsync("Lifestream", (builder, hooks) =>
@@ -196,8 +213,66 @@ public sealed class Chain : IAsyncDisposable
             }
         }
 
-        // Offline reader (issue 14, the event feed and its catch-up poller): subscribe it to alice's post.created
-        // here, like Kevin's filter. It is not part of the story until the feed exists.
+        // Offline reader: its subscription names its address, and its catch-up poller names the subscription, so the
+        // port comes first (held, refusing, while nothing listens), then the subscription (pending: its challenge was
+        // refused), then the app, which answers the challenge when asked again.
+        _readerSecret = WebHookSecret.Generate();
+        await using (var port = RefusingPort.Hold(0))
+        {
+            _readerPort = port.Port;
+            _reader = await SubscribeAsync("Offline reader", Microblog, "alice", "post.created", new Uri($"http://127.0.0.1:{_readerPort}/webhooks"),
+                _readerSecret);
+        }
+        OfflineReader = await StartOfflineReaderAsync();
+        using (var verified = await _http.PostAsync(SubscriptionUri(_reader, "/verify"), null, cancellationToken))
+        {
+            var status = await ReadStatusAsync(verified, cancellationToken);
+            Timeline.Add("Offline reader", $"listening on {OfflineReader.Address}, catching up from {Microblog.Name}'s feed; {_reader.Id} is {status}");
+            if (status != "enabled")
+            {
+                throw new InvalidOperationException($"The Offline reader's subscription stayed {status}.");
+            }
+        }
+    }
+
+    /// <summary>The Offline reader's app: a receiver with a catch-up poller on Microblog's feed, on its own port and SQLite file.</summary>
+    private Task<ChainApp> StartOfflineReaderAsync() => StartAppAsync("Offline reader", (builder, hooks) =>
+    {
+        hooks.AddReceiver(o => o.Secrets.Add(_readerSecret.Reveal()))
+            .AddCatchUp(o =>
+            {
+                o.FeedUrl = new Uri(Microblog.Address!, "/webhooks/feed");
+                o.SubscriptionId = _reader.Id;
+                o.Secret = _readerSecret.Reveal();   // signs the feed requests; never sent
+            });
+        ChainApp.KeepOnlyHandler<PostCreated, OfflineReaderHandler>(builder.Services);
+    }, app => app.MapWebHooks(), port: _readerPort, inbox: _readerInbox);
+
+    /// <summary>
+    /// The Offline reader goes down once it has what was pushed so far: its app stops and its port refuses connections.
+    /// </summary>
+    private async Task TakeOfflineReaderDownAsync(int pushedSoFar, CancellationToken cancellationToken)
+    {
+        await _readerInbox.WaitForAsync(pushedSoFar, cancellationToken);
+        _apps.Remove(OfflineReader);
+        await OfflineReader.DisposeAsync();
+        _readerDown = RefusingPort.Hold(_readerPort);
+        Timeline.Add("Offline reader", "x  goes offline (its app stops; its port refuses connections)");
+    }
+
+    /// <summary>
+    /// Once Microblog has published every post and tried (and failed) to push the ones the reader missed, the reader
+    /// comes back on its address; its catch-up poller reads Microblog's feed at start.
+    /// </summary>
+    private async Task BringOfflineReaderBackAsync(int missed, CancellationToken cancellationToken)
+    {
+        await Microblog.Inbox.WaitForAsync(Uploads.Count, cancellationToken);
+        await _readerDown!.WaitForRefusedAsync(missed, cancellationToken);
+        Timeline.Add("Offline reader", $"x  refused {missed} push(es) from Microblog while offline (Microblog retries later)");
+        await _readerDown.DisposeAsync();
+        _readerDown = null;
+        OfflineReader = await StartOfflineReaderAsync();
+        Timeline.Add("Offline reader", $"is back on {OfflineReader.Address}; its catch-up poller reads {Microblog.Name}'s feed from its cursor");
     }
 
     /// <summary>
@@ -209,12 +284,20 @@ public sealed class Chain : IAsyncDisposable
         Timeline.Write("");
         Timeline.Write("The story:");
         _deploying.Arm();   // Lifestream's next delivery is answered 503 once
-        foreach (var (user, description) in Uploads)
+        for (var i = 0; i < Uploads.Count; i++)
         {
-            // Offline reader (issue 14): stop it before the second upload and start it after the third, so it
-            // misses posts and catches up through the feed.
-            await UploadAsync(user, description, cancellationToken);
+            var (user, description) = Uploads[i];
+            if (i == OfflineFromUpload)
+            {
+                await TakeOfflineReaderDownAsync(Uploads.Take(i).Count(u => u.User == "alice"), cancellationToken);
+            }
+            var messageId = await UploadAsync(user, description, cancellationToken);
+            if (i >= OfflineFromUpload && user == "alice")
+            {
+                _missedPhotos.Add(messageId);
+            }
         }
+        await BringOfflineReaderBackAsync(_missedPhotos.Count, cancellationToken);
 
         var alicePosts = Uploads.Count(u => u.User == "alice");
         var waits = new[]
@@ -223,6 +306,7 @@ public sealed class Chain : IAsyncDisposable
             Lifestream.Inbox.WaitForAsync(Uploads.Count, cancellationToken),
             KevinFilter.Inbox.WaitForAsync(alicePosts, cancellationToken),
             Laptop.Inbox.WaitForAsync(alicePosts, cancellationToken),
+            _readerInbox.WaitForAsync(alicePosts, cancellationToken),
         };
         var settled = true;
         try
@@ -237,13 +321,17 @@ public sealed class Chain : IAsyncDisposable
         return await CheckAsync(settled);
     }
 
-    private async Task UploadAsync(string user, string description, CancellationToken cancellationToken)
+    /// <summary>The Offline reader is down from this upload (the second) to the end of the uploads.</summary>
+    public const int OfflineFromUpload = 1;
+
+    private async Task<string> UploadAsync(string user, string description, CancellationToken cancellationToken)
     {
         using var response = await _http.PostAsJsonAsync(new Uri(Photos.Address!, $"/users/{user}/photos"), new Upload(description),
             ChainJson.Default.Upload, cancellationToken);
         response.EnsureSuccessStatusCode();
         var uploaded = await response.Content.ReadFromJsonAsync(ChainJson.Default.Uploaded, cancellationToken);
         _photos.Add((user, uploaded!.MessageId));
+        return uploaded.MessageId;
     }
 
     /// <summary>Checks, from the apps' own records, that every event reached every subscriber exactly once.</summary>
@@ -284,7 +372,7 @@ public sealed class Chain : IAsyncDisposable
         var retried = new List<string>();
         var postDeliveries = 0;
         var allSucceeded = true;
-        foreach (var subscription in _subscriptions.Where(s => s.Producer == Microblog))
+        foreach (var subscription in _subscriptions.Where(s => s.Producer == Microblog && s != _reader))
         {
             foreach (var delivery in await ReadSettledDeliveriesAsync(subscription, settle))
             {
@@ -298,12 +386,39 @@ public sealed class Chain : IAsyncDisposable
                 }
             }
         }
-        var expectedPostDeliveries = posts.Count + 2 * alices.Count;   // Lifestream every post; Kevin's filter and Laptop alice's
+        var expectedPostDeliveries = posts.Count + 2 * alices.Count;   // Lifestream every post; Kevin's filter and Laptop alice's (the reader below)
         checks.Add(new($"Microblog's attempt log: {postDeliveries} of {expectedPostDeliveries} deliveries succeeded; " +
             $"retried: {(retried.Count == 0 ? "none" : string.Join("; ", retried))}",
             allSucceeded && postDeliveries == expectedPostDeliveries && retried.Count == 1));
 
-        // Offline reader (issue 14): its inbox holds alice's posts exactly once, the missed ones with Source = CatchUp.
+        // Offline reader: alice's posts exactly once, the ones published while it was down through the feed (CatchUp),
+        // the others pushed; Microblog's attempt log shows the pushes it missed failing, their retries still to come.
+        var missed = handledPhotos.Where(m => _missedPhotos.Contains(m.MessageId)).Select(m => m.Produced!).ToHashSet(StringComparer.Ordinal);
+        var reader = _readerInbox.Messages;
+        checks.Add(ExactlyOnce("Offline reader", "post.created (alice's)", _readerInbox, alices));
+        checks.Add(new($"Offline reader caught up through Microblog's feed: the {missed.Count} post(s) published while it was down came by catch-up, " +
+            $"the other {alices.Count - missed.Count} by push",
+            missed.Count > 0 && reader.All(m => m.Source == (missed.Contains(m.MessageId) ? WebHookSource.CatchUp : WebHookSource.Push))));
+        var readerDeliveries = await ReadSettledDeliveriesAsync(_reader, settle,
+            rows => rows.All(r => missed.Contains(r.MessageId) ? r.Attempts >= 1 : r.Status != "pending"));
+        var failedWhileDown = 0;
+        var pushed = 0;
+        foreach (var delivery in readerDeliveries)
+        {
+            if (missed.Contains(delivery.MessageId))
+            {
+                var statuses = await ReadAttemptStatusesAsync(_reader, delivery.Id, cancellationToken);
+                failedWhileDown += statuses is [0, ..] ? 1 : 0;   // no response: the connection was refused
+            }
+            else
+            {
+                pushed += delivery.Status == "succeeded" ? 1 : 0;
+            }
+        }
+        checks.Add(new($"Microblog's attempt log for the Offline reader: {pushed} push(es) succeeded, {failedWhileDown} failed while it was down " +
+            "(no response; the retry will find a duplicate)",
+            readerDeliveries.Count == alices.Count && pushed == alices.Count - missed.Count && failedWhileDown == missed.Count));
+
         var report = new ChainReport(checks);
         Timeline.Write("");
         Timeline.Write("Summary (from the apps' own records: handlers' inboxes, the producers' attempt logs):");
@@ -365,13 +480,18 @@ public sealed class Chain : IAsyncDisposable
         Timeline.Write($"  hooks deliveries {alice.Id}");
         Timeline.Write($"  hooks attempts {alice.Id} <delivery id>");
         Timeline.Write($"  hooks subscriptions test {alice.Id}");
+        // The secret goes to a file in the run's folder, not to the console.
+        var secretFile = Path.Combine(Folder, "offline-reader.secret");
+        File.WriteAllText(secretFile, _readerSecret.Reveal());
+        Timeline.Write("The Offline reader's event feed at Microblog, as its catch-up poller reads it (signed with its secret):");
+        Timeline.Write($"  HOOKS_SECRET=$(cat {secretFile}) hooks feed --url {new Uri(Microblog.Address!, "/webhooks/feed")} --subscription {_reader.Id}");
         Timeline.Write($"Kevin's mailbox: {MailboxPath}");
     }
 
     private async Task<ChainApp> StartAppAsync(string name, Action<WebApplicationBuilder, WebHooksBuilder> configure, Action<WebApplication> map,
-        bool listen = true)
+        bool listen = true, int port = 0, Inbox? inbox = null)
     {
-        var app = await ChainApp.StartAsync(name, Folder, Timeline, configure, map, listen);
+        var app = await ChainApp.StartAsync(name, Folder, Timeline, configure, map, listen, port, inbox);
         _apps.Add(app);
         return app;
     }
@@ -447,10 +567,12 @@ public sealed class Chain : IAsyncDisposable
     /// <summary>
     /// A subscription's deliveries from its producer's management API. A producer records an attempt's outcome just
     /// after the consumer answered (in batches) and announces it nowhere, so the handler having run does not mean the
-    /// log says so yet: read again until nothing is pending, for at most <see cref="SettleTimeout"/>.
+    /// log says so yet: read again until <paramref name="settled"/> (by default: nothing is pending), for at most <see cref="SettleTimeout"/>.
     /// </summary>
-    private async Task<List<DeliveryRow>> ReadSettledDeliveriesAsync(ChainSubscription subscription, bool settle)
+    private async Task<List<DeliveryRow>> ReadSettledDeliveriesAsync(ChainSubscription subscription, bool settle,
+        Func<List<DeliveryRow>, bool>? settled = null)
     {
+        settled ??= rows => rows.All(r => r.Status != "pending");
         var cancellationToken = CancellationToken.None;
         var deadline = DateTime.UtcNow + (settle ? SettleTimeout : TimeSpan.Zero);
         while (true)
@@ -458,7 +580,7 @@ public sealed class Chain : IAsyncDisposable
             using var json = JsonDocument.Parse(await _http.GetStringAsync(SubscriptionUri(subscription, "/deliveries?limit=200"), cancellationToken));
             var rows = json.RootElement.GetProperty("data").EnumerateArray().Select(d => new DeliveryRow(d.GetProperty("id").GetInt64(),
                 d.GetProperty("messageId").GetString()!, d.GetProperty("status").GetString()!, d.GetProperty("attempts").GetInt32())).ToList();
-            if (rows.All(r => r.Status != "pending") || DateTime.UtcNow > deadline)
+            if (settled(rows) || DateTime.UtcNow > deadline)
             {
                 return rows;
             }
@@ -478,6 +600,10 @@ public sealed class Chain : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
+        if (_readerDown is not null)
+        {
+            await _readerDown.DisposeAsync();
+        }
         foreach (var app in Enumerable.Reverse(_apps))
         {
             await app.DisposeAsync();

@@ -30,9 +30,12 @@ public sealed class ChainApp : IAsyncDisposable
     /// <summary>What its handlers handled (empty for a producer only).</summary>
     public Inbox Inbox { get; }
 
-    /// <summary>Builds and starts an app; <paramref name="configure"/> adds its Hooks services, <paramref name="map"/> its endpoints.</summary>
+    /// <summary>
+    /// Builds and starts an app; <paramref name="configure"/> adds its Hooks services, <paramref name="map"/> its endpoints.
+    /// An app that comes back (the Offline reader) passes its <paramref name="port"/> and keeps its <paramref name="inbox"/>.
+    /// </summary>
     public static async Task<ChainApp> StartAsync(string name, string folder, Timeline timeline,
-        Action<WebApplicationBuilder, WebHooksBuilder> configure, Action<WebApplication> map, bool listen = true)
+        Action<WebApplicationBuilder, WebHooksBuilder> configure, Action<WebApplication> map, bool listen = true, int port = 0, Inbox? inbox = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(ChainApp).Assembly.GetName().Name });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -40,14 +43,13 @@ public sealed class ChainApp : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         if (listen)
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         }
-        var inbox = new Inbox();
+        inbox ??= new Inbox();
         builder.Services.AddSingleton(inbox);
         builder.Services.AddSingleton(timeline);
         var file = name.ToLowerInvariant().Replace("'", "", StringComparison.Ordinal).Replace(' ', '-');
-        // UseSqlite stores the consumer's handled ids (and, once the durable producer store lands, the producer's
-        // outbox) in the run's folder; Data Protection keys (which encrypt subscription secrets at rest) go there too.
+        // UseSqlite stores the consumer's handled ids and catch-up cursors, and the producer's outbox, in the run's folder; Data Protection keys (which encrypt subscription secrets at rest) go there too.
         var hooks = builder.Services.AddWebHooks().UseSqlite($"Data Source={Path.Combine(folder, file + ".db")}");
         builder.Services.AddDataProtection().SetApplicationName(name).PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(folder, file + "-keys")));
         configure(builder, hooks);

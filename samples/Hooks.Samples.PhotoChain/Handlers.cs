@@ -67,6 +67,23 @@ public sealed class LaptopHandler(Inbox inbox, Timeline timeline) : IWebHookHand
     }
 }
 
+/// <summary>
+/// Offline reader: alice's posts, kept for reading later. It is down while some are published; when it comes back,
+/// its catch-up poller reads them from Microblog's feed and hands them to this same handler (Source = CatchUp).
+/// </summary>
+public sealed class OfflineReaderHandler(Inbox inbox, Timeline timeline) : IWebHookHandler<PostCreated>
+{
+    public Task HandleAsync(PostCreated post, WebHookContext context, CancellationToken cancellationToken)
+    {
+        var how = context.Source == WebHookSource.CatchUp
+            ? "catch-up, read from Microblog's feed (a signed request)"
+            : $"{Timeline.Path(context)}, attempt {context.Attempt ?? 1}, signature verified";
+        timeline.Add("Offline reader", $"<- post.created {context.MessageId} from Microblog: {how}; saved for reading");
+        inbox.Add(new Received(context.MessageId, context.EventType, post.Author, context.Source, context.Attempt ?? 1));
+        return Task.CompletedTask;
+    }
+}
+
 /// <summary>Lifestream is being deployed: its first delivery after <see cref="Arm"/> is answered 503 with Retry-After: 1.</summary>
 public sealed class Deploying
 {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Hooks.Samples.PhotoChain;
 using Hooks.Samples.Tests.Infrastructure;
+using Hooks.Security;
 using Xunit.Abstractions;
 
 namespace Hooks.Samples.Tests;
@@ -28,6 +29,9 @@ public sealed class PhotoChainTests(ITestOutputHelper output)
 
         // The apps' own records, read here rather than through the summary.
         var photos = chain.Microblog.Inbox.Messages;
+        var uploads = chain.Timeline.Lines.Where(l => l.Contains(" uploads \"", StringComparison.Ordinal)).ToList();
+        string alicesPhotoAfter(int index) => uploads.Skip(index).Where(l => l.Contains("alice uploads", StringComparison.Ordinal))
+            .Select(l => Regex.Match(l, @"photo\.uploaded (msg_\w+)").Groups[1].Value).Single();
         Assert.Equal(Chain.Uploads.Count, photos.Select(m => m.MessageId).Distinct().Count());
         Assert.Equal(Chain.Uploads.Count, photos.Count);
         Assert.All(photos, m => Assert.Equal("photo.uploaded", m.EventType));
@@ -38,6 +42,11 @@ public sealed class PhotoChainTests(ITestOutputHelper output)
         AssertExactlyOnce(alices, chain.KevinFilter.Inbox);   // bob's post mentions Kevin too, but is not alice's
         AssertExactlyOnce(alices, chain.Laptop.Inbox);
         Assert.All(chain.Laptop.Inbox.Messages, m => Assert.Equal(WebHookSource.Reversed, m.Source));
+        // The Offline reader was down from the second upload on: alice's later post came through the feed, once; her
+        // first was pushed (and was a duplicate in the feed, which ran no handler).
+        AssertExactlyOnce(alices, chain.OfflineReader.Inbox);
+        var missed = Assert.Single(photos, m => m.Tenant == "alice" && m.MessageId == alicesPhotoAfter(Chain.OfflineFromUpload)).Produced!;
+        Assert.All(chain.OfflineReader.Inbox.Messages, m => Assert.Equal(m.MessageId == missed ? WebHookSource.CatchUp : WebHookSource.Push, m.Source));
         Assert.All(chain.Lifestream.Inbox.Messages.Concat(chain.KevinFilter.Inbox.Messages).Concat(photos),
             m => Assert.Equal(WebHookSource.Push, m.Source));
         // The delivery Lifestream refused with 503 was handled once, on the producer's second attempt.
@@ -57,12 +66,16 @@ public sealed class PhotoChainTests(ITestOutputHelper output)
             "no Kevin: ignored",
             "Laptop         <- post.created msg_",
             "reversed, attempt 1",
+            "Offline reader x  goes offline (its app stops; its port refuses connections)",
+            "Offline reader x  refused 1 push(es) from Microblog while offline",
+            "Offline reader is back on http://127.0.0.1:",
+            $"Offline reader <- post.created {missed} from Microblog: catch-up, read from Microblog's feed",
             "Every event reached every subscriber exactly once.",
         })
         {
             Assert.Contains(step, timeline, StringComparison.Ordinal);
         }
-        Assert.DoesNotContain("catch-up", timeline, StringComparison.Ordinal);   // not built yet: never claimed
+        Assert.Equal(1, Regex.Count(timeline, "catch-up, read from"));
     }
 
     [Fact]
@@ -107,23 +120,40 @@ public sealed class PhotoChainTests(ITestOutputHelper output)
         using var response = await client.PostAsync(new Uri(url), content);
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
 
-        // The printed management API command lists alice's subscriptions at Microblog: Lifestream, Kevin's filter, Laptop.
+        // The printed management API command lists alice's subscriptions at Microblog: Lifestream, Kevin's filter, Laptop,
+        // the Offline reader.
         var list = program.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("curl http://", StringComparison.Ordinal) &&
             l.EndsWith("/users/alice/webhooks/subscriptions", StringComparison.Ordinal));
         using (var subscriptions = JsonDocument.Parse(await client.GetStringAsync(new Uri(list["curl ".Length..]))))
         {
-            Assert.Equal(["Kevin's filter (alice)", "Laptop (alice)", "Lifestream (alice)"], subscriptions.RootElement.GetProperty("data").EnumerateArray()
+            Assert.Equal(["Kevin's filter (alice)", "Laptop (alice)", "Lifestream (alice)", "Offline reader (alice)"], subscriptions.RootElement.GetProperty("data").EnumerateArray()
                 .Select(d => d.GetProperty("description").GetString()!).Order(StringComparer.Ordinal));
         }
 
         // The subscribers handle it in any order.
-        bool kevin = false, laptop = false;
+        bool kevin = false, laptop = false, reader = false, published = false;
         await program.WaitForLineAsync(l =>
         {
             kevin |= l.StartsWith("  Kevin's filter <- post.created", StringComparison.Ordinal) && l.Contains("forwarded", StringComparison.Ordinal);
             laptop |= l.StartsWith("  Laptop         <- post.created", StringComparison.Ordinal) && l.Contains("reversed", StringComparison.Ordinal);
-            return kevin && laptop;
+            reader |= l.StartsWith("  Offline reader <- post.created", StringComparison.Ordinal) && l.Contains("push", StringComparison.Ordinal);   // online again
+            published |= l.StartsWith("  Microblog      -> post.created", StringComparison.Ordinal) && l.Contains("\"Kevin again\"", StringComparison.Ordinal);
+            return kevin && laptop && reader && published;
         });
+
+        // The printed feed command's URL, subscription and secret file read the Offline reader's feed, signed as the
+        // hooks CLI signs it: alice's three posts, the new one included once Microblog has published it.
+        var feed = Regex.Match(program.Output, @"HOOKS_SECRET=\$\(cat (\S+)\) hooks feed --url (\S+) --subscription (sub_\w+)");
+        Assert.True(feed.Success, "no hooks feed command");
+        var secret = WebHookSecret.Parse(await File.ReadAllTextAsync(feed.Groups[1].Value));
+        using (var read = new HttpRequestMessage(HttpMethod.Get, feed.Groups[2].Value))
+        {
+            WebHookRequestSigner.Sign(read, feed.Groups[3].Value, secret, [], DateTimeOffset.UtcNow);
+            using var page = await client.SendAsync(read);
+            Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+            using var events = JsonDocument.Parse(await page.Content.ReadAsStringAsync());
+            Assert.Equal(3, events.RootElement.GetProperty("events").GetArrayLength());
+        }
 
         // SIGTERM (a service manager's stop, or Ctrl+C's SIGINT): the apps stop, the run's folder goes, exit 0.
         var folder = Regex.Match(program.Output, @"SQLite files in (\S+)\):").Groups[1].Value;

@@ -383,7 +383,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
                         break;
                     }
                     Log.SubscriptionFailing(_logger, change.SubscriptionId, attempt.Number, attempt.MessageId,
-                        WebHookAttemptOutcomeNames.Of(attempt.Outcome), attempt.StatusCode, attempt.Error);
+                        WebHookAttemptOutcomeNames.Of(attempt.Outcome), WebHookAttemptOutcomeNames.Detail(attempt.StatusCode, attempt.Error));
                     break;
                 case WebHookSubscriptionChangeKind.Recovered:
                     Log.SubscriptionRecovered(_logger, change.SubscriptionId, attempt.MessageId, change.FailingSince);

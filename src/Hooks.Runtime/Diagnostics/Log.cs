@@ -39,8 +39,8 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Error, "Recording {Count} delivery attempts failed; their leases will expire and they will be attempted again.")]
     public static partial void RecordFailed(ILogger logger, int count, Exception exception);
 
-    [LoggerMessage(11, LogLevel.Warning, "Subscription {SubscriptionId} started failing: attempt {Attempt} of {MessageId} ended {Outcome} {StatusCode} {Error}. Further failed attempts are logged at Debug until it recovers.")]
-    public static partial void SubscriptionFailing(ILogger logger, string subscriptionId, int attempt, string messageId, string outcome, int? statusCode, string? error);
+    [LoggerMessage(11, LogLevel.Warning, "Subscription {SubscriptionId} started failing: attempt {Attempt} of {MessageId} ended {Outcome} ({Detail}). Further failed attempts are logged at Debug until it recovers.")]
+    public static partial void SubscriptionFailing(ILogger logger, string subscriptionId, int attempt, string messageId, string outcome, string detail);
 
     [LoggerMessage(12, LogLevel.Information, "Subscription {SubscriptionId} recovered: {MessageId} was delivered after failing since {FailingSince:O}.")]
     public static partial void SubscriptionRecovered(ILogger logger, string subscriptionId, string messageId, DateTimeOffset? failingSince);

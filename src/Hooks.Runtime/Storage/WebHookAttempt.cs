@@ -87,6 +87,15 @@ internal static class WebHookAttemptOutcomeNames
         WebHookAttemptOutcome.AddressRefused => "address_refused",
         _ => "unknown",
     };
+
+    /// <summary>An attempt's status and error in words for a log line: <c>HTTP 503</c>, <c>Connection refused</c>, <c>no response</c>.</summary>
+    public static string Detail(int? statusCode, string? error) => (statusCode, error?.TrimEnd('.')) switch
+    {
+        ({ } status, null or "") => $"HTTP {status}",
+        ({ } status, { } text) => $"HTTP {status}: {text}",
+        (null, { Length: > 0 } text) => text,
+        _ => "no response",
+    };
 }
 
 /// <summary>The result of one attempt, recorded with its effect on the delivery and the subscription.</summary>

@@ -100,6 +100,8 @@ public sealed class SubscriptionHealthLogTests
         await producer.StopAsync(); // every recorded batch has been logged
 
         Assert.Equal(1, logs.Count(LogLevel.Warning, subscription.Id, "started failing"));
+        // The status in words, not the raw fields ("http_error 500 (null)").
+        Assert.Equal(1, logs.Count(LogLevel.Warning, subscription.Id, "ended http_error (HTTP 500). Further"));
         Assert.Equal(1, logs.Count(LogLevel.Information, subscription.Id, "recovered"));
         Assert.Equal(1, logs.Count(LogLevel.Warning, subscription.Id, "disabled"));
         Assert.DoesNotContain(logs.Lines, l => l.Level >= LogLevel.Information && l.Text.Contains("Attempt ", StringComparison.Ordinal));
