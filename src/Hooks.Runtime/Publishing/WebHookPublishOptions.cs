@@ -21,8 +21,9 @@ public sealed class WebHookPublishOptions
     /// The app's open transaction to publish in (the outbox pattern), or <c>null</c>: the message and its deliveries are
     /// written on the transaction's connection, so they commit or roll back with the app's own data, and nothing is
     /// sent unless the app commits. Needs a SQL store on the same database: with <c>UseSqlite</c>, a
-    /// <c>SqliteTransaction</c> on a connection to the same file; a store that cannot join it (the in-memory one, or a
-    /// transaction on another database) refuses the publish. The publish returns before the app commits; the dispatcher
+    /// <c>SqliteTransaction</c> on a connection to the same file; with <c>UsePostgres</c>, an <c>NpgsqlTransaction</c>
+    /// on the same database; a store that cannot join it (the in-memory one, or a transaction of another provider or
+    /// database) refuses the publish. The publish returns before the app commits; the dispatcher
     /// sends the message once the commit is visible (see docs/storage.md).
     /// </summary>
     public DbTransaction? Transaction { get; init; }
