@@ -56,7 +56,10 @@ public sealed class InMemoryStoreTenantTests(ITestOutputHelper output) : StoreTe
         var singleBytes = await AllocatedAsync(single, WebHookTenant.DefaultId);
         var manyBytes = await AllocatedAsync(many, "t7");
         output.WriteLine($"{Messages} appends of 2 deliveries: single tenant {singleBytes} B, one of 100 tenants {manyBytes} B");
-        Assert.True(manyBytes <= singleBytes + 4096, $"{manyBytes} B with tenants, {singleBytes} B without");
+        // Any object allocated per append because of the other tenants is at least 24 B, so at least 48,000 B over
+        // the 2,000 appends; a one-off growth inside the window (a body slab, a table resized) is a few KB and is
+        // allowed (CI saw 8,168 B once: 860,264 B against 852,096 B).
+        Assert.True(manyBytes <= singleBytes + 16_384, $"{manyBytes} B with tenants, {singleBytes} B without");
 
         async Task<long> AllocatedAsync(InMemoryWebHookStore store, string tenant)
         {
