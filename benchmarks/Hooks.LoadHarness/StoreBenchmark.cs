@@ -92,12 +92,12 @@ internal static class StoreBenchmark
     /// executable with <c>--dispatcher-host</c>) each with <c>MaxConcurrency</c> = concurrency, delivering to a receiver
     /// that takes the delay to answer.
     /// </summary>
-    public static async Task RunScaleOutAsync(int dispatchers, int messages, int concurrency, TimeSpan receiverDelay, int rounds)
+    public static async Task RunScaleOutAsync(int dispatchers, int messages, int concurrency, TimeSpan receiverDelay, int rounds, int subscriptions = 1)
     {
         var connectionString = Environment.GetEnvironmentVariable("HOOKS_POSTGRES")
             ?? throw new InvalidOperationException("--mode scaleout needs HOOKS_POSTGRES (a PostgreSQL connection string).");
         Console.WriteLine($"Scale-out benchmark: {messages} events per run to one receiver answering after {receiverDelay.TotalMilliseconds} ms, " +
-                          $"dispatcher concurrency {concurrency} each, 1 against {dispatchers} dispatcher processes, {rounds} round(s), {Environment.ProcessorCount} cores");
+                          $"{subscriptions} subscription(s), dispatcher concurrency {concurrency} each, 1 against {dispatchers} dispatcher processes, {rounds} round(s), {Environment.ProcessorCount} cores");
         await using var database = await BenchDatabase.CreateAsync(connectionString);
         var keys = Directory.CreateTempSubdirectory("hooks-bench-keys-");
         await using var receiver = await LoadReceiver.StartAsync(receiverDelay);
@@ -114,8 +114,14 @@ internal static class StoreBenchmark
         }
         var store = provider.GetRequiredService<IWebHookStore>();
         Console.WriteLine($"  store: {store.GetType().Name}");
-        // Per-subscription concurrency is shared by every dispatcher on the store: room for all of them.
-        await CreateSubscriptionAsync(store, receiver.Url);
+        // Per-subscription concurrency is shared by every dispatcher on the store: room for all of them. With several
+        // subscriptions (to the one receiver) each event fans out to each, and a run counts deliveries.
+        for (var s = 0; s < subscriptions; s++)
+        {
+            await CreateSubscriptionAsync(store, receiver.Url);
+        }
+        var events = messages / subscriptions;
+        messages = events * subscriptions;
         var publisher = provider.GetRequiredService<IWebHookPublisher>();
 
         var single = new List<double>();
@@ -152,7 +158,7 @@ internal static class StoreBenchmark
                 await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
                 {
                     int i;
-                    while ((i = Interlocked.Increment(ref next)) < messages)
+                    while ((i = Interlocked.Increment(ref next)) < events)
                     {
                         await publisher.PublishAsync(Event(i));
                     }
