@@ -7,7 +7,6 @@ using Hooks.ReverseHttp;
 using Hooks.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
@@ -31,11 +30,14 @@ internal sealed class WebHookReceiver : IDisposable
     private readonly WebHookReceiverOptions _options;
     private readonly ILogger _logger;
     private readonly ReceiverRefusals _refusals;
+    private readonly CatchUp.WebHookCatchUpFeeds? _catchUp;
 
+    // catchUp: the app's catch-up feeds (AddCatchUp), told of each verified push's sequence; null without.
     public WebHookReceiver(string name, WebHookReceiverOptions options, IWebHookIdempotencyStore idempotency,
-        TimeProvider time, ILogger logger)
+        TimeProvider time, ILogger logger, CatchUp.WebHookCatchUpFeeds? catchUp = null)
     {
         Name = name;
+        _catchUp = catchUp;
         _options = options;
         _logger = logger;
         _refusals = new ReceiverRefusals(name, logger, time);
@@ -204,7 +206,7 @@ internal sealed class WebHookReceiver : IDisposable
         }
 
         // A verified push's webhook-sequence tells a catch-up poller of this receiver about a gap (AddCatchUp).
-        http.RequestServices.GetService<CatchUp.WebHookCatchUpFeeds>()?.Pushed(Name, http.Request.Headers);
+        _catchUp?.Pushed(Name, http.Request.Headers);
 
         var context = new WebHookContext
         {

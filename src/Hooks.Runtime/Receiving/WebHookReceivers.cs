@@ -5,13 +5,14 @@ using Microsoft.Extensions.Options;
 
 namespace Hooks.Receiving;
 
-/// <summary>The app's named receivers, each built once from its validated options.</summary>
+/// <summary>The app's named receivers, each built once from its validated options (and told of the catch-up feeds, when <c>AddCatchUp</c> registered any).</summary>
 internal sealed class WebHookReceivers(
     IOptionsMonitor<WebHookReceiverOptions> options,
     IEnumerable<WebHookReceiverName> names,
     IWebHookIdempotencyStore idempotency,
     TimeProvider time,
-    ILoggerFactory loggers) : IDisposable
+    ILoggerFactory loggers,
+    CatchUp.WebHookCatchUpFeeds? catchUp = null) : IDisposable
 {
     private readonly HashSet<string> _names = names.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WebHookReceiver> _receivers = new(StringComparer.Ordinal);
@@ -24,7 +25,7 @@ internal sealed class WebHookReceivers(
             throw new InvalidOperationException(
                 $"No webhook receiver named '{name}' is configured. Add it with services.AddWebHooks().AddReceiver(\"{name}\", o => o.Secrets.Add(\"whsec_…\")).");
         }
-        return _receivers.GetOrAdd(name, n => new WebHookReceiver(n, options.Get(n), idempotency, time, _logger));
+        return _receivers.GetOrAdd(name, n => new WebHookReceiver(n, options.Get(n), idempotency, time, _logger, catchUp));
     }
 
     /// <summary>Stops the receivers' refusal summaries.</summary>
