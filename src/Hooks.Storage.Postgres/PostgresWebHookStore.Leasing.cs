@@ -6,49 +6,55 @@ namespace Hooks.Storage.Postgres;
 // Leasing: gates per subscription, the per-subscription limit across dispatchers, lease expiry by the database's clock.
 internal sealed partial class PostgresWebHookStore
 {
-    // $1 claim, $2 the caller's now (due times), $3 the lease clock's shift, $4 limit, $5 per-subscription limit.
+    // $1 the caller's now (due times), $2 the lease clock's shift, $3 limit, $4 per-subscription limit.
     // Takes the gates of enabled subscriptions that have a due, unleased delivery and (as this snapshot saw it) room,
-    // least recently leased first (no subscription starves others), skipping gates another dispatcher holds.
+    // least recently leased first (no subscription starves others), skipping gates another dispatcher holds; the gates
+    // taken are handed to the next statement in a transaction-local setting (no claim written to the rows).
     private const string ClaimGatesSql = """
-        UPDATE hooks_lease_gates g SET claim = $1, last_leased_at = now()
-        FROM (
-            SELECT g2.subscription_id FROM hooks_lease_gates g2
-            JOIN hooks_subscriptions s ON s.id = g2.subscription_id
-            WHERE s.status = 1
-              AND EXISTS (SELECT 1 FROM hooks_deliveries d
-                          WHERE d.subscription_id = g2.subscription_id AND d.status = 0 AND d.next_attempt_at <= $2
-                            AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now() + $3))
-              AND (SELECT count(*) FROM hooks_deliveries x
-                   WHERE x.subscription_id = g2.subscription_id AND x.lease_expires_at > now() + $3) < $5
-            ORDER BY g2.last_leased_at
-            LIMIT $4
-            FOR UPDATE OF g2 SKIP LOCKED
-        ) c
-        WHERE g.subscription_id = c.subscription_id
+        WITH taken AS (
+            UPDATE hooks_lease_gates g SET last_leased_at = now()
+            FROM (
+                SELECT g2.subscription_id FROM hooks_lease_gates g2
+                JOIN hooks_subscriptions s ON s.id = g2.subscription_id
+                WHERE s.status = 1
+                  AND EXISTS (SELECT 1 FROM hooks_deliveries d
+                              WHERE d.subscription_id = g2.subscription_id AND d.status = 0 AND d.next_attempt_at <= $1
+                                AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now() + $2))
+                  AND (SELECT count(*) FROM hooks_deliveries x
+                       WHERE x.subscription_id = g2.subscription_id AND x.lease_expires_at > now() + $2) < $4
+                ORDER BY g2.last_leased_at
+                LIMIT $3
+                FOR UPDATE OF g2 SKIP LOCKED
+            ) c
+            WHERE g.subscription_id = c.subscription_id
+            RETURNING g.subscription_id
+        )
+        SELECT set_config('hooks.lease_gates', coalesce((SELECT array_agg(subscription_id)::text FROM taken), '{}'), true)
         """;
 
     // The next statement (a new snapshot, taken once the gates are held, sees every lease committed before): per claimed
-    // subscription, its room under the limit, then its oldest due unleased deliveries, the oldest of all first.
-    // $6 the lease duration.
+    // subscription, its room under the limit, then its oldest due unleased deliveries, the oldest of all first; no more
+    // than the batch from any one subscription (each row taken is locked: locking a subscription's whole room to keep a
+    // batch of it cost more than the leases). $5 the lease duration.
     private static readonly string LeaseSql = $"""
         WITH gates AS (
             SELECT g.subscription_id AS id,
-                   $5 - (SELECT count(*) FROM hooks_deliveries x
-                         WHERE x.subscription_id = g.subscription_id AND x.lease_expires_at > now() + $3) AS room
-            FROM hooks_lease_gates g WHERE g.claim = $1
+                   $4 - (SELECT count(*) FROM hooks_deliveries x
+                         WHERE x.subscription_id = g.subscription_id AND x.lease_expires_at > now() + $2) AS room
+            FROM (SELECT u.id COLLATE "C" AS subscription_id FROM unnest(current_setting('hooks.lease_gates')::text[]) AS u (id)) g
         ), picked AS (
             SELECT c.id, c.next_attempt_at FROM gates CROSS JOIN LATERAL (
                 SELECT d.id, d.next_attempt_at FROM hooks_deliveries d
-                WHERE d.subscription_id = gates.id AND d.status = 0 AND d.next_attempt_at <= $2
-                  AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now() + $3)
+                WHERE d.subscription_id = gates.id AND d.status = 0 AND d.next_attempt_at <= $1
+                  AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now() + $2)
                 ORDER BY d.next_attempt_at, d.id
-                LIMIT greatest(gates.room, 0)
+                LIMIT least(greatest(gates.room, 0), $3)
                 FOR UPDATE SKIP LOCKED
             ) c
             ORDER BY c.next_attempt_at, c.id
-            LIMIT $4
+            LIMIT $3
         ), leased AS (
-            UPDATE hooks_deliveries d SET lease_token = gen_random_uuid(), lease_expires_at = now() + $3 + $6, redeliver_after_lease = false
+            UPDATE hooks_deliveries d SET lease_token = gen_random_uuid(), lease_expires_at = now() + $2 + $5, redeliver_after_lease = false
             FROM picked WHERE d.id = picked.id
             RETURNING d.id, d.message_sequence, d.subscription_id, d.sequence, d.attempts, d.next_attempt_at, d.last_attempt_at, d.lease_token
         )
@@ -69,42 +75,38 @@ internal sealed partial class PostgresWebHookStore
         {
             return [];
         }
-        var claim = Guid.NewGuid();
         var shift = ShiftOf(now);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         // One round trip, one (implicit) transaction: the gates are held until the leases commit.
         await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(Command(ClaimGatesSql, P(claim), P(now), P(shift), P(limit), P(perSubscriptionLimit)));
-        batch.BatchCommands.Add(Command(LeaseSql, P(claim), P(now), P(shift), P(limit), P(perSubscriptionLimit), P(leaseDuration)));
+        batch.BatchCommands.Add(Command(ClaimGatesSql, P(now), P(shift), P(limit), P(perSubscriptionLimit)));
+        batch.BatchCommands.Add(Command(LeaseSql, P(now), P(shift), P(limit), P(perSubscriptionLimit), P(leaseDuration)));
         var leases = new List<WebHookLease>();
         var expiresAt = now + leaseDuration;
         await batch.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        do
+        // The first result is the gates' setting; the second, the leases.
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            // The gates' UPDATE returns no rows; the lease statement's rows are the result that has columns.
-            while (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var message = ReadMessage(reader, 6);
+            var subscription = ReadSubscription(reader, 6 + MessageColumnCount);
+            var delivery = new WebHookDelivery
             {
-                var message = ReadMessage(reader, 6);
-                var subscription = ReadSubscription(reader, 6 + MessageColumnCount);
-                var delivery = new WebHookDelivery
-                {
-                    Id = reader.GetInt64(0),
-                    MessageId = message.Id,
-                    SubscriptionId = subscription.Id,
-                    Tenant = subscription.Tenant,
-                    Sequence = reader.GetInt64(1),
-                    EventType = message.EventType,
-                    Status = WebHookDeliveryStatus.Pending,
-                    Attempts = reader.GetInt32(2),
-                    NextAttemptAt = ReadTime(reader, 3),
-                    CreatedAt = message.Timestamp,
-                    LastAttemptAt = ReadOptionalTime(reader, 4),
-                };
-                leases.Add(new WebHookLease(delivery, message, subscription, reader.GetGuid(5), expiresAt));
-            }
+                Id = reader.GetInt64(0),
+                MessageId = message.Id,
+                SubscriptionId = subscription.Id,
+                Tenant = subscription.Tenant,
+                Sequence = reader.GetInt64(1),
+                EventType = message.EventType,
+                Status = WebHookDeliveryStatus.Pending,
+                Attempts = reader.GetInt32(2),
+                NextAttemptAt = ReadTime(reader, 3),
+                CreatedAt = message.Timestamp,
+                LastAttemptAt = ReadOptionalTime(reader, 4),
+            };
+            leases.Add(new WebHookLease(delivery, message, subscription, reader.GetGuid(5), expiresAt));
         }
-        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
         return leases;
     }
 

@@ -120,7 +120,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
                 // WAL: readers do not block the writer nor it them; the setting is kept in the file. synchronous=NORMAL
                 // in WAL mode: a commit survives the process dying (the point here), and the fsync moves from every
                 // commit to checkpoints; only a power loss may take the last commits back.
-                pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;";
+                pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;";
                 await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             await SqliteMigrator.MigrateAsync(connection, _migrations, _time, cancellationToken).ConfigureAwait(false);

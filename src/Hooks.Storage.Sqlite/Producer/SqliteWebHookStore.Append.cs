@@ -74,6 +74,7 @@ internal sealed partial class SqliteWebHookStore
                 return new WebHookPublishResult(reader.GetString(0), reader.GetInt32(1), Duplicate: true);
             }
         }
+        // No RETURNING (it would open a statement journal): the row's number is the connection's last insert.
         if (commands.InsertMessage
             .Bind("$id", message.Id)
             .Bind("$tenant", message.Tenant)
@@ -81,28 +82,43 @@ internal sealed partial class SqliteWebHookStore
             .Bind("$ts", message.Timestamp.UtcTicks)
             .Bind("$body", Bytes(message.Body))
             .Bind("$trace", message.TraceParent)
-            .In(transaction).ExecuteScalar() is not long seq)
+            .In(transaction).ExecuteNonQuery() == 0)
         {
             throw new RefusedWriteException(new InvalidOperationException("A message with this id is already stored."));
         }
+        var seq = SQLitePCL.raw.sqlite3_last_insert_rowid(transaction.Connection!.Handle);
 
-        var fanOut = draft.SubscriptionId is { } only ? commands.FanOutOne.Bind("$only", only)
-            : message.Tenant is { } tenant ? commands.FanOutTenant.Bind("$tenant", tenant).Bind("$type", message.EventType)
-            : commands.FanOutAll.Bind("$type", message.EventType);
-        var pushed = 0;
-        var any = false;
-        using (var reader = fanOut.Bind("$message", seq).Bind("$due", message.Timestamp.UtcTicks).In(transaction).ExecuteReader())
+        // The targets first (a read), then one single-row insert and counter update per target: a multi-row write
+        // inside the group's transaction would open a statement journal (a 64 KB buffer allocated and freed per
+        // statement), which costs more than the statements themselves.
+        var targets = draft.SubscriptionId is { } only ? commands.TargetOne.Bind("$only", only)
+            : message.Tenant is { } tenant ? commands.TargetsOfTenant.Bind("$tenant", tenant).Bind("$type", message.EventType)
+            : commands.TargetsOfAll.Bind("$type", message.EventType);
+        var found = commands.Targets;
+        found.Clear();
+        using (var reader = targets.In(transaction).ExecuteReader())
         {
             while (reader.Read())
             {
-                any = true;
-                pushed += reader.GetInt32(0) == (int)WebHookDeliveryStatus.Pending ? 1 : 0;
+                // A test event (one named subscription) is pending whatever the subscription's status.
+                var pending = draft.SubscriptionId is not null || reader.GetInt32(2) == (int)WebHookSubscriptionStatus.Enabled;
+                found.Add((reader.GetInt64(0), reader.GetInt64(1) + 1, pending));
             }
         }
-        if (any)
+        var pushed = 0;
+        foreach (var (sid, sequence, pending) in found)
         {
-            commands.NextSequences.Bind("$message", seq).In(transaction).ExecuteNonQuery();
+            commands.InsertDelivery
+                .Bind("$message", seq)
+                .Bind("$sid", sid)
+                .Bind("$sequence", sequence)
+                .Bind("$status", pending ? (int)WebHookDeliveryStatus.Pending : (int)WebHookDeliveryStatus.Skipped)
+                .Bind("$due", message.Timestamp.UtcTicks)
+                .In(transaction).ExecuteNonQuery();
+            commands.SetLastSequence.Bind("$sid", sid).Bind("$sequence", sequence).In(transaction).ExecuteNonQuery();
+            pushed += pending ? 1 : 0;
         }
+        found.Clear();
         if (draft.IdempotencyKey is { } newKey)
         {
             commands.InsertKey.Bind("$tenant", keyScope).Bind("$key", newKey).Bind("$message", seq).Bind("$message_id", message.Id)
@@ -132,11 +148,8 @@ internal sealed partial class SqliteWebHookStore
     /// <summary>The append's statements, kept on the writer connection (or made for one append on the app's).</summary>
     private sealed class AppendCommands(SqliteConnection connection) : IDisposable
     {
-        private const string Insert = """
-            INSERT INTO hooks_deliveries (message, sid, sequence, status, due_at, ready_at)
-            SELECT $message, s.sid, s.last_sequence + 1, CASE s.status WHEN 1 THEN 0 ELSE 3 END, $due, $due
-            FROM hooks_subscriptions s
-            """;
+        // Read by one append at a time (the writer's, or an app transaction's own commands).
+        public readonly List<(long Sid, long Sequence, bool Pending)> Targets = [];
 
         public readonly SqliteStatement FindKey = new(connection,
             "SELECT message_id, deliveries FROM hooks_idempotency_keys WHERE tenant = $tenant AND key = $key");
@@ -146,49 +159,52 @@ internal sealed partial class SqliteWebHookStore
 
         public readonly SqliteStatement InsertMessage = new(connection, """
             INSERT INTO hooks_messages (id, tenant, event_type, timestamp, body, trace_parent)
-            VALUES ($id, $tenant, $type, $ts, $body, $trace) ON CONFLICT (id) DO NOTHING RETURNING seq
+            VALUES ($id, $tenant, $type, $ts, $body, $trace) ON CONFLICT (id) DO NOTHING
             """);
 
+        private const string SelectTargets = "SELECT s.sid, s.last_sequence, s.status FROM hooks_subscriptions s";
+
         // The filter rows of one tenant that take the type: exact names by index, then its few prefix and catch-all rows.
-        public readonly SqliteStatement FanOutTenant = new(connection, Insert + """
+        public readonly SqliteStatement TargetsOfTenant = new(connection, SelectTargets + """
 
             WHERE s.sid IN (
                 SELECT sid FROM hooks_subscription_filters WHERE tenant = $tenant AND value = $type AND kind = 0
                 UNION SELECT sid FROM hooks_subscription_filters WHERE kind = 1 AND tenant = $tenant
                     AND length($type) > length(value) AND substr($type, 1, length(value)) = value
                 UNION SELECT sid FROM hooks_subscription_filters WHERE kind = 2 AND tenant = $tenant)
-            RETURNING status
+            ORDER BY s.sid
             """);
 
-        public readonly SqliteStatement FanOutAll = new(connection, Insert + """
+        public readonly SqliteStatement TargetsOfAll = new(connection, SelectTargets + """
 
             WHERE s.sid IN (
                 SELECT sid FROM hooks_subscription_filters WHERE kind = 0 AND value = $type
                 UNION SELECT sid FROM hooks_subscription_filters WHERE kind = 1
                     AND length($type) > length(value) AND substr($type, 1, length(value)) = value
                 UNION SELECT sid FROM hooks_subscription_filters WHERE kind = 2)
-            RETURNING status
+            ORDER BY s.sid
             """);
 
         // A test event: one subscription, pending whatever its filter.
-        public readonly SqliteStatement FanOutOne = new(connection, """
-            INSERT INTO hooks_deliveries (message, sid, sequence, status, due_at, ready_at)
-            SELECT $message, s.sid, s.last_sequence + 1, 0, $due, $due FROM hooks_subscriptions s WHERE s.id = $only
-            RETURNING status
+        public readonly SqliteStatement TargetOne = new(connection, SelectTargets + " WHERE s.id = $only");
+
+        public readonly SqliteStatement InsertDelivery = new(connection, """
+            INSERT INTO hooks_deliveries (message, sid, sequence, status, due_at, ready_at) VALUES ($message, $sid, $sequence, $status, $due, $due)
             """);
 
-        public readonly SqliteStatement NextSequences = new(connection,
-            "UPDATE hooks_subscriptions SET last_sequence = last_sequence + 1 WHERE sid IN (SELECT sid FROM hooks_deliveries WHERE message = $message)");
+        public readonly SqliteStatement SetLastSequence = new(connection,
+            "UPDATE hooks_subscriptions SET last_sequence = $sequence WHERE sid = $sid");
 
         public void Dispose()
         {
             FindKey.Dispose();
             InsertKey.Dispose();
             InsertMessage.Dispose();
-            FanOutTenant.Dispose();
-            FanOutAll.Dispose();
-            FanOutOne.Dispose();
-            NextSequences.Dispose();
+            TargetsOfTenant.Dispose();
+            TargetsOfAll.Dispose();
+            TargetOne.Dispose();
+            InsertDelivery.Dispose();
+            SetLastSequence.Dispose();
         }
     }
 }

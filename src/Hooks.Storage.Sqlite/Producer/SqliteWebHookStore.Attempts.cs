@@ -18,15 +18,27 @@ internal sealed partial class SqliteWebHookStore
         return await WriteAsync(results, static (store, commands, transaction, list) =>
         {
             List<WebHookSubscriptionChange>? changes = null; // rare: no list unless something changed
+            // Each subscription's health read once per batch (most of a batch is one or a few subscriptions), and
+            // kept current here as the batch changes it: nothing else writes inside this operation.
+            var health = new Dictionary<string, Health?>(StringComparer.Ordinal);
             for (var i = 0; i < list.Count; i++)
             {
-                store.Record(commands, transaction, list[i], ref changes);
+                store.Record(commands, transaction, list[i], health, ref changes);
             }
             return changes ?? (IReadOnlyList<WebHookSubscriptionChange>)[];
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private void Record(WriterCommands commands, SqliteTransaction transaction, WebHookAttemptResult result, ref List<WebHookSubscriptionChange>? changes)
+    private sealed class Health(long sid, long version, WebHookSubscriptionStatus status, DateTimeOffset? failingSince)
+    {
+        public long Sid { get; } = sid;
+        public long Version { get; set; } = version;
+        public WebHookSubscriptionStatus Status { get; set; } = status;
+        public DateTimeOffset? FailingSince { get; set; } = failingSince;
+    }
+
+    private void Record(WriterCommands commands, SqliteTransaction transaction, WebHookAttemptResult result, Dictionary<string, Health?> health,
+        ref List<WebHookSubscriptionChange>? changes)
     {
         var attempt = result.Attempt;
         var end = attempt.StartedAt + attempt.Duration;
@@ -37,7 +49,7 @@ internal sealed partial class SqliteWebHookStore
                 .Bind("$status", (int)result.NewStatus)
                 .Bind("$end", end.UtcTicks)
                 .Bind("$next", result.NextAttemptAt.UtcTicks)
-                .In(transaction).ExecuteScalar() is not long sid)
+                .In(transaction).ExecuteNonQuery() == 0)
         {
             return; // a stale token: another lease took the delivery, or it is gone
         }
@@ -53,19 +65,23 @@ internal sealed partial class SqliteWebHookStore
             .Bind("$location", attempt.Location)
             .In(transaction).ExecuteNonQuery();
 
-        long version;
-        WebHookSubscriptionStatus status;
-        DateTimeOffset? failingSince;
-        using (var reader = commands.Health.Bind("$sid", sid).In(transaction).ExecuteReader())
+        if (!health.TryGetValue(attempt.SubscriptionId, out var current))
         {
-            if (!reader.Read())
-            {
-                return;
-            }
-            version = reader.GetInt64(0);
-            status = (WebHookSubscriptionStatus)reader.GetInt32(1);
-            failingSince = reader.IsDBNull(2) ? null : Time(reader.GetInt64(2));
+            using var reader = commands.Health.Bind("$id", attempt.SubscriptionId).In(transaction).ExecuteReader();
+            current = reader.Read()
+                ? new Health(reader.GetInt64(3), reader.GetInt64(0), (WebHookSubscriptionStatus)reader.GetInt32(1),
+                    reader.IsDBNull(2) ? null : Time(reader.GetInt64(2)))
+                : null;
+            health[attempt.SubscriptionId] = current;
         }
+        if (current is null)
+        {
+            return; // deleted
+        }
+        var sid = current.Sid;
+        var version = current.Version;
+        var status = current.Status;
+        var failingSince = current.FailingSince;
         var newFailingSince = failingSince;
         var changed = false;
         if (attempt.Outcome == WebHookAttemptOutcome.Succeeded)
@@ -112,6 +128,9 @@ internal sealed partial class SqliteWebHookStore
             .Bind("$reason", result.DisableSubscriptionReason)
             .Bind("$updated_at", end.UtcTicks)
             .In(transaction).ExecuteNonQuery();
+        current.Version = version + 1;
+        current.FailingSince = newFailingSince;
+        current.Status = disable ? WebHookSubscriptionStatus.Disabled : status;
         if (cached is not null)
         {
             Remember(sid, cached with

@@ -45,39 +45,34 @@ internal sealed partial class SqliteWebHookStore
         {
             return [];
         }
-        var due = new List<(long ReadyAt, long Id, long Sid)>();
+        var due = new List<DueRow>();
         foreach (var (sid, _, free) in open)
         {
             using var reader = commands.DueOf.Bind("$sid", sid).Bind("$now", now).Bind("$limit", free).In(transaction).ExecuteReader();
             while (reader.Read())
             {
-                due.Add((reader.GetInt64(0), reader.GetInt64(1), sid));
+                due.Add(new DueRow(reader.GetInt64(0), reader.GetInt64(1), sid, reader.GetInt64(2), reader.GetInt64(3), reader.GetInt32(4),
+                    reader.GetInt64(5), reader.IsDBNull(6) ? null : Time(reader.GetInt64(6))));
             }
         }
-        due.Sort();
+        due.Sort(static (x, y) => x.ReadyAt != y.ReadyAt ? x.ReadyAt.CompareTo(y.ReadyAt) : x.Id.CompareTo(y.Id));
         if (due.Count > limit)
         {
             due.RemoveRange(limit, due.Count - limit);
         }
 
-        // Two statements for the whole batch, not two per delivery: take the leases (each a random token), then read
-        // their messages.
-        var ids = new System.Text.StringBuilder("[", 2 + due.Count * 8);
-        foreach (var (_, id, _) in due)
-        {
-            ids.Append(ids.Length > 1 ? "," : "").Append(id.ToString(CultureInfo.InvariantCulture));
-        }
-        var taken = new Dictionary<long, (long Message, long Sequence, int Attempts, long DueAt, DateTimeOffset? LastAttemptAt, Guid Token)>(due.Count);
+        // One single-row update per lease, without RETURNING (RETURNING and multi-row writes inside the group's
+        // transaction open a statement journal: a 64 KB buffer allocated and freed per statement, which costs more than
+        // the statements), then one read of all their messages.
+        var tokens = new Guid[due.Count];
         var seqs = new System.Text.StringBuilder("[", 2 + due.Count * 8);
-        using (var reader = commands.TakeLeases.Bind("$ids", ids.Append(']').ToString()).Bind("$until", until).In(transaction).ExecuteReader())
+        Span<byte> token = stackalloc byte[16];
+        for (var i = 0; i < due.Count; i++)
         {
-            while (reader.Read())
-            {
-                var message = reader.GetInt64(1);
-                taken[reader.GetInt64(0)] = (message, reader.GetInt64(2), reader.GetInt32(3), reader.GetInt64(4),
-                    reader.IsDBNull(5) ? null : Time(reader.GetInt64(5)), new Guid((byte[])reader.GetValue(6)));
-                seqs.Append(seqs.Length > 1 ? "," : "").Append(message.ToString(CultureInfo.InvariantCulture));
-            }
+            System.Security.Cryptography.RandomNumberGenerator.Fill(token);
+            tokens[i] = new Guid(token);
+            commands.TakeLease.Bind("$id", due[i].Id).Bind("$token", token.ToArray()).Bind("$until", until).In(transaction).ExecuteNonQuery();
+            seqs.Append(seqs.Length > 1 ? "," : "").Append(due[i].Message.ToString(CultureInfo.InvariantCulture));
         }
         var messages = new Dictionary<long, WebHookMessage>(due.Count);
         using (var reader = commands.MessagesBySeq.Bind("$seqs", seqs.Append(']').ToString()).In(transaction).ExecuteReader())
@@ -92,17 +87,17 @@ internal sealed partial class SqliteWebHookStore
         var leases = new List<WebHookLease>(due.Count);
         var subscriptions = new Dictionary<long, WebHookSubscription>(open.Count);
         var expiresAt = Time(until);
-        foreach (var (_, id, sid) in due)
+        for (var i = 0; i < due.Count; i++)
         {
-            var row = taken[id];
-            if (!subscriptions.TryGetValue(sid, out var subscription))
+            var row = due[i];
+            if (!subscriptions.TryGetValue(row.Sid, out var subscription))
             {
-                subscriptions[sid] = subscription = SubscriptionBySid(commands, transaction, sid);
+                subscriptions[row.Sid] = subscription = SubscriptionBySid(commands, transaction, row.Sid);
             }
             var message = messages[row.Message];
             var delivery = new WebHookDelivery
             {
-                Id = id,
+                Id = row.Id,
                 MessageId = message.Id,
                 SubscriptionId = subscription.Id,
                 Tenant = subscription.Tenant,
@@ -114,10 +109,13 @@ internal sealed partial class SqliteWebHookStore
                 CreatedAt = message.Timestamp,
                 LastAttemptAt = row.LastAttemptAt,
             };
-            leases.Add(new WebHookLease(delivery, message, subscription, row.Token, expiresAt));
+            leases.Add(new WebHookLease(delivery, message, subscription, tokens[i], expiresAt));
         }
         return leases;
     }
+
+    private readonly record struct DueRow(long ReadyAt, long Id, long Sid, long Message, long Sequence, int Attempts, long DueAt,
+        DateTimeOffset? LastAttemptAt);
 
     private WebHookSubscription SubscriptionBySid(WriterCommands commands, SqliteTransaction transaction, long sid)
     {
@@ -184,15 +182,15 @@ internal sealed partial class SqliteWebHookStore
             """);
 
         public readonly SqliteStatement DueOf = new(connection, """
-            SELECT ready_at, id FROM hooks_deliveries WHERE sid = $sid AND status = 0 AND ready_at <= $now
+            SELECT ready_at, id, message, sequence, attempts, due_at, last_attempt_at FROM hooks_deliveries
+            WHERE sid = $sid AND status = 0 AND ready_at <= $now
             ORDER BY ready_at, id LIMIT $limit
             """);
 
-        // The batch's deliveries by id (a JSON array); a token of 128 random bits each.
-        public readonly SqliteStatement TakeLeases = new(connection, """
-            UPDATE hooks_deliveries SET lease_token = randomblob(16), lease_until = $until, ready_at = $until, due_again = 0
-            WHERE id IN (SELECT value FROM json_each($ids))
-            RETURNING id, message, sequence, attempts, due_at, last_attempt_at, lease_token
+        // One delivery by id; its token is 128 random bits.
+        public readonly SqliteStatement TakeLease = new(connection, """
+            UPDATE hooks_deliveries SET lease_token = $token, lease_until = $until, ready_at = $until, due_again = 0
+            WHERE id = $id
             """);
 
         public readonly SqliteStatement SubscriptionBySid = new(connection,
@@ -213,7 +211,6 @@ internal sealed partial class SqliteWebHookStore
                 ready_at = CASE WHEN due_again = 1 THEN $end WHEN $status = 0 THEN $next ELSE ready_at END,
                 due_again = 0
             WHERE id = $id AND lease_token = $token
-            RETURNING sid
             """);
 
         public readonly SqliteStatement InsertAttempt = new(connection, """
@@ -222,7 +219,7 @@ internal sealed partial class SqliteWebHookStore
             """);
 
         public readonly SqliteStatement Health = new(connection,
-            "SELECT version, status, failing_since FROM hooks_subscriptions WHERE sid = $sid");
+            "SELECT version, status, failing_since, sid FROM hooks_subscriptions WHERE id = $id");
 
         public readonly SqliteStatement SetHealth = new(connection, """
             UPDATE hooks_subscriptions SET failing_since = $failing_since,
@@ -238,7 +235,7 @@ internal sealed partial class SqliteWebHookStore
             Append.Dispose();
             LeaseCandidates.Dispose();
             DueOf.Dispose();
-            TakeLeases.Dispose();
+            TakeLease.Dispose();
             SubscriptionBySid.Dispose();
             MessagesBySeq.Dispose();
             Release.Dispose();
