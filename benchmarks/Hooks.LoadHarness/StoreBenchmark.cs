@@ -90,7 +90,7 @@ internal static class StoreBenchmark
     /// <c>--mode scaleout [--dispatchers 3] [--messages 5000] [--concurrency 16] [--receiver-delay-ms 20] [--rounds 3] [--warmup 2000]</c>:
     /// one PostgreSQL (<c>HOOKS_POSTGRES</c>), this process publishing, and first one then N dispatcher processes (this
     /// executable with <c>--dispatcher-host</c>) each with <c>MaxConcurrency</c> = concurrency, delivering to a receiver
-    /// that takes the delay to answer. Each run's processes first deliver <c>warmup</c> events, untimed.
+    /// that takes the delay to answer. Each run's processes first deliver about <c>warmup</c> deliveries, untimed.
     /// </summary>
     public static async Task RunScaleOutAsync(int dispatchers, int messages, int concurrency, TimeSpan receiverDelay, int rounds, int subscriptions = 1,
         int warmup = 2_000)
@@ -147,15 +147,7 @@ internal static class StoreBenchmark
         async Task PublishAndWaitAsync(int count)
         {
             var done = receiver.Expect(count * subscriptions);
-            var next = -1;
-            await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
-            {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < count)
-                {
-                    await publisher.PublishAsync(Event(i));
-                }
-            })));
+            await PublishConcurrentlyAsync(publisher, count, 16);
             await done.WaitAsync(TimeSpan.FromMinutes(10));
         }
 
@@ -170,7 +162,10 @@ internal static class StoreBenchmark
                 }
                 // Fresh processes run their first thousands of deliveries on unoptimized code (and compile it): a
                 // warm-up run through them first, untimed, as the stores mode warms its pipelines.
-                await PublishAndWaitAsync(Math.Max(subscriptions, Math.Min(events * subscriptions, warmup) / subscriptions));
+                if (warmup > 0)
+                {
+                    await PublishAndWaitAsync(Math.Max(1, warmup / subscriptions));
+                }
                 var stopwatch = Stopwatch.StartNew();
                 await PublishAndWaitAsync(events);
                 return messages / stopwatch.Elapsed.TotalSeconds;
@@ -285,6 +280,20 @@ internal static class StoreBenchmark
         }
     }
 
+    /// <summary>Publishes events 0 to <paramref name="count"/> − 1 from <paramref name="tasks"/> concurrent tasks.</summary>
+    private static Task PublishConcurrentlyAsync(IWebHookPublisher publisher, int count, int tasks)
+    {
+        var next = -1;
+        return Task.WhenAll(Enumerable.Range(0, tasks).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                await publisher.PublishAsync(Event(i));
+            }
+        })));
+    }
+
     private static LoadEvent Event(int i) => new($"ord_{i:D8}", "cus_0001", 129.95m + i % 100, 1 + i % 7);
 
     private static double Median(List<double> values)
@@ -361,15 +370,7 @@ internal static class StoreBenchmark
         {
             var done = _receiver.Expect(count);
             var stopwatch = Stopwatch.StartNew();
-            var next = -1;
-            await Task.WhenAll(Enumerable.Range(0, publishers).Select(_ => Task.Run(async () =>
-            {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < count)
-                {
-                    await _publisher.PublishAsync(Event(i));
-                }
-            })));
+            await PublishConcurrentlyAsync(_publisher, count, publishers);
             var published = stopwatch.Elapsed;
             await done.WaitAsync(TimeSpan.FromMinutes(10));
             return (count / published.TotalSeconds, count / stopwatch.Elapsed.TotalSeconds);

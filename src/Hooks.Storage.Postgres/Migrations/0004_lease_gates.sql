@@ -1,7 +1,9 @@
 -- Leasing no longer writes a claim into the gate rows: the gates a lease holds are passed from its first statement to
 -- the next in a transaction-local setting. Without the claim index, the one write a lease makes to a gate
 -- (last_leased_at, not indexed) is a HOT update, and the spare room on each page keeps it one: a busy subscription's
--- gate row no longer leaves a dead version and an index entry behind for every lease.
+-- gate row no longer leaves a dead version and an index entry behind for every lease. The claim column stays: an
+-- instance still on the previous version during a rolling deploy writes and reads it (without the index, a scan of
+-- the gate rows, which are one per subscription).
 DROP INDEX IF EXISTS hooks_lease_gates_claim;
 ALTER TABLE hooks_lease_gates SET (fillfactor = 50);
 
