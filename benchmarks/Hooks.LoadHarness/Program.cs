@@ -13,7 +13,7 @@
 //       [--concurrency 64] [--rounds 3]: published and delivered events/s per producer store, as ratios to in-memory
 //       (postgres needs HOOKS_POSTGRES; StoreBenchmark.cs)
 //   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- --mode scaleout [--dispatchers 3] [--messages 5000]
-//       [--concurrency 16] [--receiver-delay-ms 20] [--rounds 3] [--subscriptions 1] [--warmup 2000]: N dispatcher processes on one PostgreSQL against one
+//       [--concurrency 16] [--receiver-delay-ms 20] [--rounds 3] [--subscriptions 1] [--warmup 15000]: N dispatcher processes on one PostgreSQL against one
 // HOOKS_LOAD_VERBOSE=1 adds per-run connections, allocation and GC counts.
 using System.Buffers;
 using System.Diagnostics;
@@ -57,7 +57,7 @@ if (mode == "stores")
 if (mode == "scaleout")
 {
     await StoreBenchmark.RunScaleOutAsync(Arg("--dispatchers", 3), Arg("--messages", 5_000), Arg("--concurrency", 16),
-        TimeSpan.FromMilliseconds(Arg("--receiver-delay-ms", 20)), rounds, Arg("--subscriptions", 1), Arg("--warmup", 2_000));
+        TimeSpan.FromMilliseconds(Arg("--receiver-delay-ms", 20)), rounds, Arg("--subscriptions", 1), Arg("--warmup", 15_000));
     return 0;
 }
 if (mode == "receive")

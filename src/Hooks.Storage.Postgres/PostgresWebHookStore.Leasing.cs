@@ -9,7 +9,9 @@ internal sealed partial class PostgresWebHookStore
     // $1 the caller's now (due times), $2 the lease clock's shift, $3 limit, $4 per-subscription limit.
     // Takes the gates of enabled subscriptions that have a due, unleased delivery and (as this snapshot saw it) room,
     // least recently leased first (no subscription starves others), skipping gates another dispatcher holds; the gates
-    // taken are handed to the next statement in a transaction-local setting (no claim written to the rows).
+    // taken are handed to the next statement in a transaction-local setting (no claim written to the rows). "Has a due
+    // delivery" is the first one in due order, not an EXISTS: the planner turns an EXISTS into a semi-join that reads
+    // deliveries from the start of the table, expecting a pending one soon, while pending ones are the newest rows.
     private const string ClaimGatesSql = """
         WITH taken AS (
             UPDATE hooks_lease_gates g SET last_leased_at = now()
@@ -17,9 +19,10 @@ internal sealed partial class PostgresWebHookStore
                 SELECT g2.subscription_id FROM hooks_lease_gates g2
                 JOIN hooks_subscriptions s ON s.id = g2.subscription_id
                 WHERE s.status = 1
-                  AND EXISTS (SELECT 1 FROM hooks_deliveries d
-                              WHERE d.subscription_id = g2.subscription_id AND d.status = 0 AND d.next_attempt_at <= $1
-                                AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now() + $2))
+                  AND (SELECT d.next_attempt_at FROM hooks_deliveries d
+                       WHERE d.subscription_id = g2.subscription_id AND d.status = 0 AND d.next_attempt_at <= $1
+                         AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now() + $2)
+                       ORDER BY d.next_attempt_at LIMIT 1) IS NOT NULL
                   AND (SELECT count(*) FROM hooks_deliveries x
                        WHERE x.subscription_id = g2.subscription_id AND x.lease_expires_at > now() + $2) < $4
                 ORDER BY g2.last_leased_at
