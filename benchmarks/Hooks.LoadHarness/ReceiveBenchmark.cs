@@ -56,7 +56,7 @@ internal static class ReceiveBenchmark
                           $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, idempotency store: {store}");
         var secret = WebHookSecret.Generate();
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(LoadReceiver.HostOptions);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ReceiveJson.Default));

@@ -30,7 +30,7 @@ internal static class ReverseBenchmark
         var secret = WebHookSecret.Generate();
         var handled = new Handled();
 
-        var producerBuilder = WebApplication.CreateSlimBuilder();
+        var producerBuilder = WebApplication.CreateSlimBuilder(LoadReceiver.HostOptions);
         producerBuilder.Logging.ClearProviders();
         producerBuilder.WebHost.UseUrls("http://127.0.0.1:0");
         producerBuilder.Services.AddSingleton<IWebHookStore>(new InMemoryWebHookStore(10_000));
@@ -57,7 +57,7 @@ internal static class ReverseBenchmark
             Status = WebHookSubscriptionStatus.Enabled,
         });
 
-        var consumerBuilder = WebApplication.CreateSlimBuilder();
+        var consumerBuilder = WebApplication.CreateSlimBuilder(LoadReceiver.HostOptions);
         consumerBuilder.Logging.ClearProviders();
         consumerBuilder.WebHost.UseReverseHttp(o =>
         {
