@@ -41,6 +41,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private readonly int _refillBelow;
     private int _held;
     private long _backlog;
+    private readonly ObservableGauge<long> _backlogGauge;
     private DateTimeOffset _nextBacklogCount;
     private ITimer? _wakeTimer;
 
@@ -90,9 +91,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
         _queue = Channel.CreateUnbounded<WebHookLease>(new UnboundedChannelOptions { SingleWriter = true });
         // On the app's meter, not the process-wide one: the gauge exists where a dispatcher does and goes with its
         // app (the factory disposes the meter), so a receiving-only app has none and two hosts do not share one.
-        meters.Create(new MeterOptions(WebHookDiagnostics.Name) { Version = WebHookDiagnostics.Version })
+        _backlogGauge = meters.Create(new MeterOptions(WebHookDiagnostics.Name) { Version = WebHookDiagnostics.Version })
             .CreateObservableGauge(WebHookDiagnostics.BacklogGaugeName, () => Interlocked.Read(ref _backlog), "{delivery}",
-                "Pending deliveries that are due, as last counted by the dispatcher (at most once per poll interval).");
+                "Pending deliveries that are due, as last counted by the dispatcher (at most once per poll interval, while the gauge is collected).");
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -140,9 +141,11 @@ internal sealed class WebHookDeliveryService : BackgroundService
                     _signal.Reset();
                     Interlocked.Increment(ref _wakes);
                     var now = _time.GetUtcNow();
-                    if (now >= _nextBacklogCount)
+                    if (now >= _nextBacklogCount && _backlogGauge.Enabled)
                     {
-                        // Counting is a scan in some stores: at most once per poll interval, never per delivery.
+                        // Counting is a scan in some stores: at most once per poll interval, never per delivery, and
+                        // only while something collects the gauge (measured: with three dispatchers polling every
+                        // 500 ms, PostgreSQL spent about as long counting as leasing).
                         _nextBacklogCount = now + _options.PollInterval;
                         Interlocked.Exchange(ref _backlog, await _store.CountDueAsync(now, stoppingToken).ConfigureAwait(false));
                     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Hooks.Diagnostics;
+using Hooks.Hosting;
 using Hooks.Infrastructure;
 using Hooks.Security;
 using Hooks.Storage;
@@ -151,6 +152,46 @@ public sealed class TelemetryTests
         backlog.Clear();
         listener.RecordObservableInstruments();
         Assert.Empty(backlog);
+    }
+
+    [Fact]
+    public async Task The_backlog_is_counted_only_while_its_gauge_is_collected()
+    {
+        await using var producer = await TestProducer.StartAsync();
+        await using var receiver = await Receiver.StartAsync();
+        await producer.SubscribeAsync(receiver.Url);
+        var pollInterval = producer.Services.GetRequiredService<IOptions<WebHookProducerOptions>>().Value.PollInterval;
+
+        // Each publish wakes the dispatcher's loop a poll interval after the last: a wake that would count the backlog
+        // if anything collected it (it leases the delivery, so each attempt means one more wake).
+        for (var i = 0; i < 3; i++)
+        {
+            producer.Time.Advance(pollInterval);
+            await producer.Publisher.PublishAsync(new OrderCreated($"o-{i}", i));
+            await producer.Store.NextAttemptAsync();
+        }
+        Assert.Equal(0, producer.Store.CountDueCalls);
+
+        var factory = producer.Services.GetRequiredService<IMeterFactory>();
+        var backlog = new ConcurrentQueue<long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "hooks.delivery.backlog" && ReferenceEquals(instrument.Meter.Scope, factory))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => backlog.Enqueue(value));
+        listener.Start();
+        producer.Time.Advance(pollInterval);
+        await producer.Publisher.PublishAsync(new OrderCreated("o-3", 3));
+
+        Assert.True(await producer.Store.CountedAsync(TimeSpan.FromSeconds(10)), "the collected backlog was never counted");
+        listener.RecordObservableInstruments();
+        Assert.Single(backlog);
     }
 
     [Fact]

@@ -144,6 +144,20 @@ public sealed class RecordingStore : IWebHookStore
     public ValueTask<IReadOnlyList<WebHookAttempt>> ListAttemptsAsync(string subscriptionId, long deliveryId, CancellationToken cancellationToken = default) => _inner.ListAttemptsAsync(subscriptionId, deliveryId, cancellationToken);
     public ValueTask<bool> RedeliverAsync(string subscriptionId, string messageId, DateTimeOffset now, CancellationToken cancellationToken = default) => _inner.RedeliverAsync(subscriptionId, messageId, now, cancellationToken);
     public ValueTask<int> RecoverAsync(string subscriptionId, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken = default) => _inner.RecoverAsync(subscriptionId, since, now, cancellationToken);
-    public ValueTask<long> CountDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => _inner.CountDueAsync(now, cancellationToken);
+    private int _countDueCalls;
+    private readonly SemaphoreSlim _counted = new(0);
+
+    /// <summary>How many times the backlog was counted.</summary>
+    public int CountDueCalls => Volatile.Read(ref _countDueCalls);
+
+    /// <summary>Waits for the next count of the backlog; <c>false</c> when none came in time.</summary>
+    public Task<bool> CountedAsync(TimeSpan timeout) => _counted.WaitAsync(timeout);
+
+    public ValueTask<long> CountDueAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _countDueCalls);
+        _counted.Release();
+        return _inner.CountDueAsync(now, cancellationToken);
+    }
     public ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken = default) => _inner.GetNextDueAsync(cancellationToken);
 }
