@@ -16,15 +16,30 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     {
     }
 
+    /// <summary>
+    /// A database on Hooks' own data sources: <paramref name="dataSource"/> pooled, <paramref name="listenDataSource"/>
+    /// for the notifier's long-lived <c>LISTEN</c> connection; both disposed with it.
+    /// </summary>
+    public PostgresDatabase(NpgsqlDataSource dataSource, NpgsqlDataSource listenDataSource)
+        : this(dataSource, ownsDataSource: true, StorageMigration.Embedded)
+    {
+        ArgumentNullException.ThrowIfNull(listenDataSource);
+        ListenDataSource = listenDataSource;
+    }
+
     internal PostgresDatabase(NpgsqlDataSource dataSource, bool ownsDataSource, IReadOnlyList<StorageMigration> migrations)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         DataSource = dataSource;
+        ListenDataSource = dataSource;
         _ownsDataSource = ownsDataSource;
         _migrations = migrations;
     }
 
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>Where the notifier opens its <c>LISTEN</c> connection: <see cref="DataSource"/> unless Hooks made its own.</summary>
+    public NpgsqlDataSource ListenDataSource { get; }
 
     /// <summary>Migrates the schema once per instance; a failed attempt is retried by the next caller.</summary>
     public Task EnsureReadyAsync(CancellationToken cancellationToken)
@@ -57,6 +72,10 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         if (_ownsDataSource)
         {
             await DataSource.DisposeAsync().ConfigureAwait(false);
+            if (!ReferenceEquals(ListenDataSource, DataSource))
+            {
+                await ListenDataSource.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 }

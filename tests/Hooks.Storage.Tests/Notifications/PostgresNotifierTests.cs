@@ -1,6 +1,9 @@
+using Hooks.Delivery;
 using Hooks.Storage.Postgres;
 using Hooks.Storage.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace Hooks.Storage.Tests.Notifications;
 
@@ -54,5 +57,44 @@ public sealed class PostgresNotifierTests
         while (remote.Reader.TryRead(out _)) { }
         a.Notify();
         await remote.Reader.ReadAsync().AsTask().WaitAsync(Patience);
+    }
+
+    [SkippableFact]
+    public async Task Hooks_own_pool_never_hands_out_a_connection_left_listening()
+    {
+        await using var db = await PostgresServer.CreateDatabaseAsync();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddWebHooks().UsePostgres(db.ConnectionString).AddProducer();
+        await using var provider = services.BuildServiceProvider();
+        var database = provider.GetRequiredService<PostgresDatabase>();
+        var notifier = (PostgresWebHookNotifier)provider.GetRequiredService<IWebHookNotifier>();
+        using (notifier.Subscribe(() => { }))
+        {
+            await notifier.Listening.WaitAsync(Patience);
+        }
+        // The pool's connections go back without a reset (Hooks leaves no session state on them); the notifier's
+        // LISTEN connection, once it stops, must not be one of them.
+        await notifier.DisposeAsync();
+
+        var connections = new List<NpgsqlConnection>();
+        try
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var connection = await database.DataSource.OpenConnectionAsync();
+                connections.Add(connection);
+                await using var channels = new NpgsqlCommand("SELECT count(*) FROM pg_listening_channels()", connection);
+                Assert.Equal(0L, (long)(await channels.ExecuteScalarAsync())!);
+            }
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+        Assert.True(new NpgsqlConnectionStringBuilder(database.DataSource.ConnectionString).NoResetOnClose);
     }
 }
