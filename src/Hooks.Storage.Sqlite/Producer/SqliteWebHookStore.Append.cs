@@ -102,7 +102,10 @@ internal sealed partial class SqliteWebHookStore
             {
                 // A test event (one named subscription) is pending whatever the subscription's status.
                 var pending = draft.SubscriptionId is not null || reader.GetInt32(2) == (int)WebHookSubscriptionStatus.Enabled;
-                found.Add((reader.GetInt64(0), reader.GetInt64(1) + 1, pending));
+                var sid = reader.GetInt64(0);
+                // An earlier append of the writer's transaction may have numbered this subscription's deliveries already.
+                var last = commands.Sequences is { } numbered && numbered.TryGetValue(sid, out var inTransaction) ? inTransaction : reader.GetInt64(1);
+                found.Add((sid, last + 1, pending));
             }
         }
         var pushed = 0;
@@ -115,7 +118,14 @@ internal sealed partial class SqliteWebHookStore
                 .Bind("$status", pending ? (int)WebHookDeliveryStatus.Pending : (int)WebHookDeliveryStatus.Skipped)
                 .Bind("$due", message.Timestamp.UtcTicks)
                 .In(transaction).ExecuteNonQuery();
-            commands.SetLastSequence.Bind("$sid", sid).Bind("$sequence", sequence).In(transaction).ExecuteNonQuery();
+            if (commands.Sequences is { } numbered)
+            {
+                numbered[sid] = sequence; // written once per subscription at the commit (WriteSequences)
+            }
+            else
+            {
+                commands.SetLastSequence.Bind("$sid", sid).Bind("$sequence", sequence).In(transaction).ExecuteNonQuery();
+            }
             pushed += pending ? 1 : 0;
         }
         found.Clear();
@@ -145,9 +155,27 @@ internal sealed partial class SqliteWebHookStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The append's statements, kept on the writer connection (or made for one append on the app's).</summary>
-    private sealed class AppendCommands(SqliteConnection connection) : IDisposable
+    /// <summary>
+    /// Writes the counters the writer's transaction advanced, once per subscription however many of its appends the
+    /// transaction grouped (one row update per append cost as much as the append's delivery insert); run just before
+    /// the commit, in the transaction.
+    /// </summary>
+    private static void WriteSequences(AppendCommands commands, SqliteTransaction transaction)
     {
+        foreach (var (sid, sequence) in commands.Sequences!)
+        {
+            commands.SetLastSequence.Bind("$sid", sid).Bind("$sequence", sequence).In(transaction).ExecuteNonQuery();
+        }
+        commands.Sequences.Clear();
+    }
+
+    /// <summary>The append's statements, kept on the writer connection (or made for one append on the app's).</summary>
+    private sealed class AppendCommands(SqliteConnection connection, bool deferSequences = false) : IDisposable
+    {
+        // The writer's: each subscription's last number given in the current transaction, written at its commit. Null
+        // for an append in the app's transaction, which writes its counters at once (the app commits, not us).
+        public readonly Dictionary<long, long>? Sequences = deferSequences ? [] : null;
+
         // Read by one append at a time (the writer's, or an app transaction's own commands).
         public readonly List<(long Sid, long Sequence, bool Pending)> Targets = [];
 

@@ -171,7 +171,7 @@ internal sealed partial class SqliteWebHookStore
     {
         public SqliteConnection Connection { get; } = connection;
 
-        public readonly AppendCommands Append = new(connection);
+        public readonly AppendCommands Append = new(connection, deferSequences: true);
 
         // Per enabled subscription with something due: its running leases.
         public readonly SqliteStatement LeaseCandidates = new(connection, """

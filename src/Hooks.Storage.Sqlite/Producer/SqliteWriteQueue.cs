@@ -72,6 +72,7 @@ internal sealed partial class SqliteWebHookStore
                 using (var transaction = connection.BeginTransaction(deferred: false))
                 {
                     _deferredSubscriptions.Clear();
+                    commands.Append.Sequences!.Clear(); // numbers of a rolled-back attempt were never given
                     for (var i = 0; i < batch.Count; i++)
                     {
                         var operation = batch[i];
@@ -93,6 +94,7 @@ internal sealed partial class SqliteWebHookStore
                     }
                     if (failed < 0)
                     {
+                        WriteSequences(commands.Append, transaction);
                         transaction.Commit();
                     }
                     // else: disposed uncommitted, which rolls back everything the batch wrote

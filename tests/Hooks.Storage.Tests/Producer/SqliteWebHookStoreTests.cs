@@ -90,6 +90,43 @@ public sealed class SqliteWebHookStoreTests
         Assert.Equal(50, results.Select(r => r.MessageId).Distinct().Count());
         Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i),
             (await store.ReadFeedAsync("sub_a", 0, 100)).Entries.Select(e => e.Sequence));
+        // The group's counter was written with it: the next publish continues the feed.
+        await store.AppendMessageAsync(Draft());
+        Assert.Equal(51, (await store.ReadFeedAsync("sub_a", 50, 10)).Entries.Single().Sequence);
+    }
+
+    [Fact]
+    public async Task A_write_that_fails_inside_a_group_takes_no_feed_numbers_from_the_appends_committed_without_it()
+    {
+        using var file = new SqliteFile();
+        await using var database = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
+        var store = new SqliteWebHookStore(database, _protector);
+        await store.CreateSubscriptionAsync(Subscription("sub_a", WebHookSecret.Generate()));
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var busy = database.RunAsync(0, async (_, _, _) =>
+        {
+            holding.SetResult();
+            await release.Task;
+            return 0;
+        }, CancellationToken.None);
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Ten appends number deliveries 1 to 10 in the group's transaction; then a draft the database refuses midway
+        // (no event type: a NOT NULL column) rolls it back; the group runs again without it.
+        var first = Enumerable.Range(0, 10).Select(_ => store.AppendMessageAsync(Draft()).AsTask()).ToList();
+        var bad = Draft();
+        var refused = store.AppendMessageAsync(bad with { Message = bad.Message with { EventType = null! } }).AsTask();
+        var second = Enumerable.Range(0, 10).Select(_ => store.AppendMessageAsync(Draft()).AsTask()).ToList();
+        release.SetResult();
+        await busy;
+
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => refused).WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(first.Concat(second)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i),
+            (await store.ReadFeedAsync("sub_a", 0, 100)).Entries.Select(e => e.Sequence));
+        await store.AppendMessageAsync(Draft());
+        Assert.Equal(21, (await store.ReadFeedAsync("sub_a", 20, 10)).Entries.Single().Sequence);
     }
 
     [Fact]
