@@ -19,6 +19,7 @@ internal sealed partial class PostgresWebHookNotifier : IWebHookNotifier, IAsync
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(30);
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _listenDataSource;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly WebHookNotifierSubscribers _subscribers = new();
@@ -32,9 +33,17 @@ internal sealed partial class PostgresWebHookNotifier : IWebHookNotifier, IAsync
     private int _pending;
     private int _sending;
 
-    public PostgresWebHookNotifier(NpgsqlDataSource dataSource, TimeProvider time, ILogger<PostgresWebHookNotifier> logger)
+    /// <param name="dataSource">Where each <c>NOTIFY</c> is sent: a pooled data source (a connection per notification
+    /// would cost the server a new backend each time).</param>
+    /// <param name="time">The clock of the reconnect backoff.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="listenDataSource">Where the long-lived <c>LISTEN</c> connection is opened; <paramref name="dataSource"/>
+    /// when <c>null</c>.</param>
+    public PostgresWebHookNotifier(NpgsqlDataSource dataSource, TimeProvider time, ILogger<PostgresWebHookNotifier> logger,
+        NpgsqlDataSource? listenDataSource = null)
     {
         _dataSource = dataSource;
+        _listenDataSource = listenDataSource ?? dataSource;
         _time = time;
         _logger = logger;
     }
@@ -109,7 +118,7 @@ internal sealed partial class PostgresWebHookNotifier : IWebHookNotifier, IAsync
         {
             try
             {
-                await using var connection = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                await using var connection = await _listenDataSource.OpenConnectionAsync(token).ConfigureAwait(false);
                 connection.Notification += OnNotification;
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
                 {

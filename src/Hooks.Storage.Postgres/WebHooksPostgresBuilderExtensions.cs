@@ -61,9 +61,12 @@ public static class WebHooksPostgresBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IWebHookIdempotencyStore>(sp =>
             new PostgresWebHookIdempotencyStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>())));
         // Dispatchers on every instance wake on any instance's publish.
-        services.Replace(ServiceDescriptor.Singleton<IWebHookNotifier>(sp => new PostgresWebHookNotifier(
-            sp.GetRequiredService<PostgresDatabase>().ListenDataSource, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<PostgresWebHookNotifier>>())));
+        services.Replace(ServiceDescriptor.Singleton<IWebHookNotifier>(sp =>
+        {
+            var database = sp.GetRequiredService<PostgresDatabase>();
+            return new PostgresWebHookNotifier(database.DataSource, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<PostgresWebHookNotifier>>(), database.ListenDataSource);
+        }));
         // The producer's outbox, replacing the in-memory default whichever of this and AddProducer came first.
         services.Replace(ServiceDescriptor.Singleton<IWebHookStore>(sp =>
             new PostgresWebHookStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<WebHookSecretProtector>())));

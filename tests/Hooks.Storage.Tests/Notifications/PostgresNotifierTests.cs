@@ -97,4 +97,43 @@ public sealed class PostgresNotifierTests
         }
         Assert.True(new NpgsqlConnectionStringBuilder(database.DataSource.ConnectionString).NoResetOnClose);
     }
+
+    [SkippableFact]
+    public async Task Notifications_are_sent_on_pooled_connections_not_one_new_connection_each()
+    {
+        await using var db = await PostgresServer.CreateDatabaseAsync();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddWebHooks().UsePostgres(db.ConnectionString).AddProducer();
+        await using var provider = services.BuildServiceProvider();
+        var publisher = (PostgresWebHookNotifier)provider.GetRequiredService<IWebHookNotifier>();
+        await using var otherSource = db.CreateDataSource();
+        await using var other = new PostgresWebHookNotifier(otherSource, TimeProvider.System, NullLogger<PostgresWebHookNotifier>.Instance);
+        var received = System.Threading.Channels.Channel.CreateUnbounded<bool>();
+        var ready = false;
+        using var subscription = other.Subscribe(() => { if (Volatile.Read(ref ready)) received.Writer.TryWrite(true); });
+        await other.Listening.WaitAsync(Patience);
+        Volatile.Write(ref ready, true);
+        var before = await SessionsAsync(otherSource);
+
+        // Twenty bursts, each sent on its own (the next starts once the other instance got the last).
+        for (var i = 0; i < 20; i++)
+        {
+            publisher.Notify();
+            await received.Reader.ReadAsync().AsTask().WaitAsync(Patience);
+        }
+        await publisher.DisposeAsync(); // its connections are done: any that closed has counted
+
+        Assert.InRange(await SessionsAsync(otherSource) - before, 0, 5);
+    }
+
+    // Sessions ever established to the test's database (a backend counts itself when it ends, if not before).
+    private static async Task<long> SessionsAsync(NpgsqlDataSource source)
+    {
+        await using var connection = await source.OpenConnectionAsync();
+        await using var clear = new NpgsqlCommand("SELECT pg_stat_clear_snapshot()", connection);
+        await clear.ExecuteNonQueryAsync();
+        await using var sessions = new NpgsqlCommand("SELECT sessions FROM pg_stat_database WHERE datname = current_database()", connection);
+        return (long)(await sessions.ExecuteScalarAsync())!;
+    }
 }
