@@ -130,20 +130,8 @@ public sealed class TelemetryTests
     public async Task A_producer_app_reports_its_delivery_backlog_until_it_stops()
     {
         var producer = await TestProducer.StartAsync();
-        var factory = producer.Services.GetRequiredService<IMeterFactory>();
         var backlog = new ConcurrentQueue<long>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Name == "hooks.delivery.backlog" && ReferenceEquals(instrument.Meter.Scope, factory))
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => backlog.Enqueue(value));
-        listener.Start();
+        using var listener = BacklogListener(producer, backlog);
 
         listener.RecordObservableInstruments();
         Assert.Equal([0L], backlog);
@@ -172,9 +160,21 @@ public sealed class TelemetryTests
         }
         Assert.Equal(0, producer.Store.CountDueCalls);
 
-        var factory = producer.Services.GetRequiredService<IMeterFactory>();
         var backlog = new ConcurrentQueue<long>();
-        using var listener = new MeterListener
+        using var listener = BacklogListener(producer, backlog);
+        producer.Time.Advance(pollInterval);
+        await producer.Publisher.PublishAsync(new OrderCreated("o-3", 3));
+
+        Assert.True(await producer.Store.CountedAsync(TimeSpan.FromSeconds(10)), "the collected backlog was never counted");
+        listener.RecordObservableInstruments();
+        Assert.Single(backlog);
+    }
+
+    /// <summary>Collects the backlog gauge of <paramref name="producer"/>'s own meter (no other app's) into <paramref name="backlog"/>.</summary>
+    private static MeterListener BacklogListener(TestProducer producer, ConcurrentQueue<long> backlog)
+    {
+        var factory = producer.Services.GetRequiredService<IMeterFactory>();
+        var listener = new MeterListener
         {
             InstrumentPublished = (instrument, l) =>
             {
@@ -186,12 +186,7 @@ public sealed class TelemetryTests
         };
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => backlog.Enqueue(value));
         listener.Start();
-        producer.Time.Advance(pollInterval);
-        await producer.Publisher.PublishAsync(new OrderCreated("o-3", 3));
-
-        Assert.True(await producer.Store.CountedAsync(TimeSpan.FromSeconds(10)), "the collected backlog was never counted");
-        listener.RecordObservableInstruments();
-        Assert.Single(backlog);
+        return listener;
     }
 
     [Fact]

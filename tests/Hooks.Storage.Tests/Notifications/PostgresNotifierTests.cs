@@ -63,10 +63,7 @@ public sealed class PostgresNotifierTests
     public async Task Hooks_own_pool_never_hands_out_a_connection_left_listening()
     {
         await using var db = await PostgresServer.CreateDatabaseAsync();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddWebHooks().UsePostgres(db.ConnectionString).AddProducer();
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = Producer(db);
         var database = provider.GetRequiredService<PostgresDatabase>();
         var notifier = (PostgresWebHookNotifier)provider.GetRequiredService<IWebHookNotifier>();
         using (notifier.Subscribe(() => { }))
@@ -102,10 +99,7 @@ public sealed class PostgresNotifierTests
     public async Task Notifications_are_sent_on_pooled_connections_not_one_new_connection_each()
     {
         await using var db = await PostgresServer.CreateDatabaseAsync();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddWebHooks().UsePostgres(db.ConnectionString).AddProducer();
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = Producer(db);
         var publisher = (PostgresWebHookNotifier)provider.GetRequiredService<IWebHookNotifier>();
         await using var otherSource = db.CreateDataSource();
         await using var other = new PostgresWebHookNotifier(otherSource, TimeProvider.System, NullLogger<PostgresWebHookNotifier>.Instance);
@@ -135,5 +129,14 @@ public sealed class PostgresNotifierTests
         await clear.ExecuteNonQueryAsync();
         await using var sessions = new NpgsqlCommand("SELECT sessions FROM pg_stat_database WHERE datname = current_database()", connection);
         return (long)(await sessions.ExecuteScalarAsync())!;
+    }
+
+    // An app's services with UsePostgres on the test's database (its own pool and notifier).
+    private static ServiceProvider Producer(TestDatabase db)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddWebHooks().UsePostgres(db.ConnectionString).AddProducer();
+        return services.BuildServiceProvider();
     }
 }

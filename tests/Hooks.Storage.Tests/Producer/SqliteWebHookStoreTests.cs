@@ -70,20 +70,11 @@ public sealed class SqliteWebHookStoreTests
         var before = store.Commits;
 
         // Another operation holds the writer while 50 publishers append.
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var busy = database.RunAsync(0, async (_, _, _) =>
-        {
-            holding.SetResult();
-            await release.Task;
-            return 0;
-        }, CancellationToken.None);
-        await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var writer = await WriterHeld.StartAsync(database);
         var appends = Enumerable.Range(0, 50).Select(i => store.AppendMessageAsync(Draft()).AsTask()).ToList();
 
         Assert.All(appends, append => Assert.False(append.IsCompleted)); // nothing is acknowledged before it is committed
-        release.SetResult();
-        await busy;
+        await writer.ReleaseAsync();
         var results = await Task.WhenAll(appends).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(1, store.Commits - before);
@@ -102,15 +93,7 @@ public sealed class SqliteWebHookStoreTests
         await using var database = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
         var store = new SqliteWebHookStore(database, _protector);
         await store.CreateSubscriptionAsync(Subscription("sub_a", WebHookSecret.Generate()));
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var busy = database.RunAsync(0, async (_, _, _) =>
-        {
-            holding.SetResult();
-            await release.Task;
-            return 0;
-        }, CancellationToken.None);
-        await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var writer = await WriterHeld.StartAsync(database);
 
         // Ten appends number deliveries 1 to 10 in the group's transaction; then a draft the database refuses midway
         // (no event type: a NOT NULL column) rolls it back; the group runs again without it.
@@ -118,8 +101,7 @@ public sealed class SqliteWebHookStoreTests
         var bad = Draft();
         var refused = store.AppendMessageAsync(bad with { Message = bad.Message with { EventType = null! } }).AsTask();
         var second = Enumerable.Range(0, 10).Select(_ => store.AppendMessageAsync(Draft()).AsTask()).ToList();
-        release.SetResult();
-        await busy;
+        await writer.ReleaseAsync();
 
         await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => refused).WaitAsync(TimeSpan.FromSeconds(30));
         await Task.WhenAll(first.Concat(second)).WaitAsync(TimeSpan.FromSeconds(30));
@@ -137,6 +119,33 @@ public sealed class SqliteWebHookStoreTests
 
         Assert.IsType<SqliteWebHookStore>(before.GetRequiredService<IWebHookStore>());
         Assert.IsType<SqliteWebHookStore>(after.GetRequiredService<IWebHookStore>());
+    }
+
+    /// <summary>Another operation holding the database's writer, so the writes queued meanwhile commit as one group.</summary>
+    private sealed class WriterHeld
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Task _busy = Task.CompletedTask;
+
+        public static async Task<WriterHeld> StartAsync(SqliteDatabase database)
+        {
+            var held = new WriterHeld();
+            var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            held._busy = database.RunAsync(0, async (_, _, _) =>
+            {
+                holding.SetResult();
+                await held._release.Task;
+                return 0;
+            }, CancellationToken.None);
+            await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            return held;
+        }
+
+        public Task ReleaseAsync()
+        {
+            _release.SetResult();
+            return _busy;
+        }
     }
 
     private static ServiceProvider Build(Action<IServiceCollection> configure)
