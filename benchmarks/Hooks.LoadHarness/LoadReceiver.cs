@@ -37,7 +37,7 @@ public sealed class LoadReceiver : IAsyncDisposable
     /// The harness's web hosts: their content root is the harness's own folder, not the working directory. A host
     /// watches its content root, subfolders included, for configuration changes; run from /tmp, that watch saw every
     /// write of the benchmark's SQLite files and PostgreSQL's data folder (their temporary folders are there): its
-    /// thread took 7 % of the CPU and SQLite delivered a quarter fewer events per second.
+    /// thread took 7 % of the CPU and SQLite delivered up to a quarter fewer events per second.
     /// </summary>
     public static WebApplicationOptions HostOptions => new() { ContentRootPath = AppContext.BaseDirectory };
 

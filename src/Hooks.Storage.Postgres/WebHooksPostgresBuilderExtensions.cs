@@ -30,7 +30,7 @@ public static class WebHooksPostgresBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         // Hooks' own pool hands connections back without a reset: Hooks leaves no session state behind (its settings
-        // are transaction-local), and the reset cost three statements on every pooled use (3 % of the database's time
+        // are transaction-local), and the reset cost three statements on every pooled use (3 % of the statements' time
         // with three dispatchers). The one session state it makes, the notifier's LISTEN, is on a connection outside
         // the pool, so no pooled connection is ever left listening.
         return builder.UsePostgres(_ => new PostgresDatabase(

@@ -157,8 +157,7 @@ internal sealed partial class SqliteWebHookStore
 
     /// <summary>
     /// Writes the counters the writer's transaction advanced, once per subscription however many of its appends the
-    /// transaction grouped (one row update per append cost as much as the append's delivery insert); run just before
-    /// the commit, in the transaction.
+    /// transaction grouped (not once per append); run just before the commit, in the transaction.
     /// </summary>
     private static void WriteSequences(AppendCommands commands, SqliteTransaction transaction)
     {
