@@ -118,7 +118,8 @@ public sealed class PostgresNotifierTests
         }
         await publisher.DisposeAsync(); // its connections are done: any that closed has counted
 
-        Assert.InRange(await SessionsAsync(otherSource) - before, 0, 5);
+        // A connection per notification would be 20 more; the pools' own few may be counted late (up to 10 is fine).
+        Assert.InRange(await SessionsAsync(otherSource) - before, 0, 10);
     }
 
     // Sessions ever established to the test's database (a backend counts itself when it ends, if not before).
