@@ -10,8 +10,8 @@
 //       [--latency-samples 500]: deliveries/s over reversed connections next to direct delivery to the same consumer,
 //       and publish-to-handler p50/p99 for both (ReverseBenchmark.cs)
 //   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- --mode stores [--stores memory,sqlite,postgres] [--messages 10000]
-//       [--concurrency 64] [--rounds 3]: published and delivered events/s per producer store, as ratios to in-memory
-//       (postgres needs HOOKS_POSTGRES; StoreBenchmark.cs)
+//       [--concurrency 64] [--rounds 3]: published and delivered events/s per producer store, as ratios to in-memory,
+//       and CPU time per delivery of this process and of a local PostgreSQL (postgres needs HOOKS_POSTGRES; StoreBenchmark.cs)
 //   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- --mode scaleout [--dispatchers 3] [--messages 5000]
 //       [--concurrency 16] [--receiver-delay-ms 20] [--rounds 3] [--subscriptions 1] [--warmup 15000]: N dispatcher processes on one PostgreSQL against one
 // HOOKS_LOAD_VERBOSE=1 adds per-run connections, allocation and GC counts.

@@ -49,9 +49,11 @@ internal static class StoreBenchmark
             var published = pipelines.ToDictionary(p => p.Name, _ => new List<double>());
             var delivered = pipelines.ToDictionary(p => p.Name, _ => new List<double>());
             var ratios = pipelines.ToDictionary(p => p.Name, _ => new List<double>());
+            var cpu = pipelines.ToDictionary(p => p.Name, _ => new List<double>());
+            var databaseCpu = pipelines.ToDictionary(p => p.Name, _ => new List<double>());
             for (var round = 1; round <= rounds; round++)
             {
-                var results = new Dictionary<string, (double Published, double Delivered)>();
+                var results = new Dictionary<string, (double Published, double Delivered, double Cpu, double DatabaseCpu)>();
                 for (var i = 0; i < pipelines.Count; i++)
                 {
                     var pipeline = pipelines[(i + round - 1) % pipelines.Count];
@@ -60,21 +62,25 @@ internal static class StoreBenchmark
                 var line = $"round {round}:";
                 foreach (var pipeline in pipelines)
                 {
-                    var (p, d) = results[pipeline.Name];
+                    var (p, d, c, db) = results[pipeline.Name];
                     published[pipeline.Name].Add(p);
                     delivered[pipeline.Name].Add(d);
+                    cpu[pipeline.Name].Add(c);
+                    databaseCpu[pipeline.Name].Add(db);
                     var ratio = results.TryGetValue("memory", out var memory) ? d / memory.Delivered : double.NaN;
                     ratios[pipeline.Name].Add(ratio);
-                    line += $"   {pipeline.Name} published {p,8:N0}/s delivered {d,8:N0}/s (×{ratio:0.00})";
+                    line += $"   {pipeline.Name} published {p,8:N0}/s delivered {d,8:N0}/s (×{ratio:0.00}) cpu {c,4:N0}+{db:N0} µs";
                 }
                 Console.WriteLine(line);
             }
-            Console.WriteLine("median over rounds (published and delivered per second; ratio = delivered/s against the in-memory store in the same round):");
+            Console.WriteLine("median over rounds (published and delivered per second; ratio = delivered/s against the in-memory store in the same round; " +
+                              "cpu = this process's CPU time per delivery + PostgreSQL's, when its server runs on this machine):");
             foreach (var pipeline in pipelines)
             {
                 var memoryPublished = published.TryGetValue("memory", out var mp) ? Median(mp) : double.NaN;
                 Console.WriteLine($"  {pipeline.Name,-8} published {Median(published[pipeline.Name]),8:N0}/s (×{Median(published[pipeline.Name]) / memoryPublished:0.00})   " +
-                                  $"delivered {Median(delivered[pipeline.Name]),8:N0}/s (×{Median(ratios[pipeline.Name]):0.00})");
+                                  $"delivered {Median(delivered[pipeline.Name]),8:N0}/s (×{Median(ratios[pipeline.Name]):0.00})   " +
+                                  $"cpu {Median(cpu[pipeline.Name]):N0} + {Median(databaseCpu[pipeline.Name]):N0} µs per delivery");
             }
         }
         finally
@@ -365,15 +371,23 @@ internal static class StoreBenchmark
             return new Pipeline(name, provider, hosted, receiver, resource);
         }
 
-        /// <summary>Publishes <paramref name="count"/> events from <paramref name="publishers"/> tasks; rates of publishing and of delivery (until the last arrived).</summary>
-        public async Task<(double Published, double Delivered)> RunAsync(int count, int publishers)
+        /// <summary>
+        /// Publishes <paramref name="count"/> events from <paramref name="publishers"/> tasks; rates of publishing and of
+        /// delivery (until the last arrived), and the CPU time per delivery of this process and of a PostgreSQL server on
+        /// this machine (0 when there is none): on a shared VM, a steadier measure than rates.
+        /// </summary>
+        public async Task<(double Published, double Delivered, double Cpu, double DatabaseCpu)> RunAsync(int count, int publishers)
         {
             var done = _receiver.Expect(count);
+            var cpu = CpuClock.Process();
+            var databaseCpu = CpuClock.Postgres();
             var stopwatch = Stopwatch.StartNew();
             await PublishConcurrentlyAsync(_publisher, count, publishers);
             var published = stopwatch.Elapsed;
             await done.WaitAsync(TimeSpan.FromMinutes(10));
-            return (count / published.TotalSeconds, count / stopwatch.Elapsed.TotalSeconds);
+            var elapsed = stopwatch.Elapsed;
+            return (count / published.TotalSeconds, count / elapsed.TotalSeconds,
+                (CpuClock.Process() - cpu).TotalMicroseconds / count, (CpuClock.Postgres() - databaseCpu).TotalMicroseconds / count);
         }
 
         public async ValueTask DisposeAsync()
@@ -388,6 +402,56 @@ internal static class StoreBenchmark
             {
                 await _resource.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>CPU time consumed so far: this process's, and every local PostgreSQL process's (Linux).</summary>
+    private static class CpuClock
+    {
+        public static TimeSpan Process()
+        {
+            using var self = System.Diagnostics.Process.GetCurrentProcess();
+            return self.TotalProcessorTime;
+        }
+
+        /// <summary>
+        /// User and system time of the processes named postgres, with their reaped children's (the postmaster's, so a
+        /// backend or vacuum worker that exits keeps counting); zero where /proc does not exist.
+        /// </summary>
+        public static TimeSpan Postgres()
+        {
+            if (!Directory.Exists("/proc"))
+            {
+                return TimeSpan.Zero;
+            }
+            long ticks = 0;
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    var open = stat.IndexOf('(');
+                    var close = stat.LastIndexOf(')');
+                    if (open < 0 || close < 0 || stat[(open + 1)..close] != "postgres")
+                    {
+                        continue;
+                    }
+                    // After the name: state, ppid, … utime (field 14), stime, cutime, cstime (17), in clock ticks.
+                    var fields = stat[(close + 2)..].Split(' ');
+                    for (var i = 11; i <= 14; i++)
+                    {
+                        ticks += long.Parse(fields[i], CultureInfo.InvariantCulture);
+                    }
+                }
+                catch (IOException)
+                {
+                    // the process ended while being read
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+            return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux
         }
     }
 
