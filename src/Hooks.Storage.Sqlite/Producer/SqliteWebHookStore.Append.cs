@@ -88,9 +88,10 @@ internal sealed partial class SqliteWebHookStore
         }
         var seq = SQLitePCL.raw.sqlite3_last_insert_rowid(transaction.Connection!.Handle);
 
-        // The targets first (a read), then one single-row insert and counter update per target: a multi-row write
-        // inside the group's transaction would open a statement journal (a 64 KB buffer allocated and freed per
-        // statement), which costs more than the statements themselves.
+        // The targets first (a read), then one single-row insert per target and its counter (the writer's, once per
+        // subscription at the commit: WriteSequences; an app transaction's, here): a multi-row write inside the group's
+        // transaction would open a statement journal (a 64 KB buffer allocated and freed per statement), which costs
+        // more than the statements themselves.
         var targets = draft.SubscriptionId is { } only ? commands.TargetOne.Bind("$only", only)
             : message.Tenant is { } tenant ? commands.TargetsOfTenant.Bind("$tenant", tenant).Bind("$type", message.EventType)
             : commands.TargetsOfAll.Bind("$type", message.EventType);
