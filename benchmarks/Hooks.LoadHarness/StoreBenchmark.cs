@@ -96,7 +96,7 @@ internal static class StoreBenchmark
     /// <c>--mode scaleout [--dispatchers 3] [--messages 5000] [--concurrency 16] [--receiver-delay-ms 20] [--rounds 3] [--warmup 15000]</c>:
     /// one PostgreSQL (<c>HOOKS_POSTGRES</c>), this process publishing, and first one then N dispatcher processes (this
     /// executable with <c>--dispatcher-host</c>) each with <c>MaxConcurrency</c> = concurrency, delivering to a receiver
-    /// that takes the delay to answer. Each run's processes first deliver about <c>warmup</c> deliveries, untimed.
+    /// that takes the delay to answer. Each run first delivers about <c>warmup</c> deliveries per dispatcher process, untimed.
     /// </summary>
     public static async Task RunScaleOutAsync(int dispatchers, int messages, int concurrency, TimeSpan receiverDelay, int rounds, int subscriptions = 1,
         int warmup = 15_000)
@@ -136,12 +136,13 @@ internal static class StoreBenchmark
         var ratios = new List<double>();
         for (var round = 1; round <= rounds; round++)
         {
-            var one = await RunDispatchersAsync(1);
-            var n = await RunDispatchersAsync(dispatchers);
+            var (one, oneCpu, oneDatabaseCpu) = await RunDispatchersAsync(1);
+            var (n, nCpu, nDatabaseCpu) = await RunDispatchersAsync(dispatchers);
             single.Add(one);
             many.Add(n);
             ratios.Add(n / one);
-            Console.WriteLine($"round {round}: 1 dispatcher {one,8:N0}/s   {dispatchers} dispatchers {n,8:N0}/s   ×{n / one:0.00}");
+            Console.WriteLine($"round {round}: 1 dispatcher {one,8:N0}/s   {dispatchers} dispatchers {n,8:N0}/s   ×{n / one:0.00}   " +
+                              $"cpu per delivery (dispatchers + PostgreSQL) {oneCpu:N0} + {oneDatabaseCpu:N0} µs against {nCpu:N0} + {nDatabaseCpu:N0} µs");
         }
         Console.WriteLine($"median: 1 dispatcher {Median(single):N0}/s, {dispatchers} dispatchers {Median(many):N0}/s, median of per-round ratios ×{Median(ratios):0.00}");
         foreach (var h in hosted)
@@ -157,7 +158,8 @@ internal static class StoreBenchmark
             await done.WaitAsync(TimeSpan.FromMinutes(10));
         }
 
-        async Task<double> RunDispatchersAsync(int count)
+        // Delivered per second, and the CPU time per delivery of the dispatcher processes and of a local PostgreSQL.
+        async Task<(double Rate, double Cpu, double DatabaseCpu)> RunDispatchersAsync(int count)
         {
             var children = new List<Process>();
             try
@@ -167,14 +169,21 @@ internal static class StoreBenchmark
                     children.Add(await StartDispatcherAsync(database.ConnectionString, keys.FullName, concurrency));
                 }
                 // Fresh processes run their first thousands of deliveries on unoptimized code (and compile it): a
-                // warm-up run through them first, untimed, as the stores mode warms its pipelines.
+                // warm-up run through them first, untimed, as the stores mode warms its pipelines. About the same
+                // number through each process, so each is as warm as the single one: with the warm-up shared, three
+                // processes compiled on the two cores through the timed run (their JIT threads took 16 % of the
+                // machine's samples in it, and 600 methods each were compiled in its last seconds).
                 if (warmup > 0)
                 {
-                    await PublishAndWaitAsync(Math.Max(1, warmup / subscriptions));
+                    await PublishAndWaitAsync(Math.Max(1, warmup * count / subscriptions));
                 }
+                var cpu = children.Sum(c => CpuClock.Of(c).Ticks);
+                var databaseCpu = CpuClock.Postgres();
                 var stopwatch = Stopwatch.StartNew();
                 await PublishAndWaitAsync(events);
-                return messages / stopwatch.Elapsed.TotalSeconds;
+                var elapsed = stopwatch.Elapsed;
+                return (messages / elapsed.TotalSeconds, TimeSpan.FromTicks(children.Sum(c => CpuClock.Of(c).Ticks) - cpu).TotalMicroseconds / messages,
+                    (CpuClock.Postgres() - databaseCpu).TotalMicroseconds / messages);
             }
             finally
             {
@@ -412,6 +421,12 @@ internal static class StoreBenchmark
         {
             using var self = System.Diagnostics.Process.GetCurrentProcess();
             return self.TotalProcessorTime;
+        }
+
+        public static TimeSpan Of(Process process)
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
         }
 
         /// <summary>

@@ -12,6 +12,10 @@ internal sealed partial class PostgresWebHookStore
     // taken are handed to the next statement in a transaction-local setting (no claim written to the rows). "Has a due
     // delivery" is the first one in due order, not an EXISTS: the planner turns an EXISTS into a semi-join that reads
     // deliveries from the start of the table, expecting a pending one soon, while pending ones are the newest rows.
+    // Unleased deliveries are read from the ready index (no delivery in flight in it), expired leases from the leased
+    // index. A subscription's running leases are counted in an ordered scan capped at the limit: as an index-only scan
+    // it marks the entries of ended leases dead for the next count, where the bitmap scan the planner chose for a bare
+    // count visited the row of every ended lease not yet vacuumed.
     private const string ClaimGatesSql = """
         WITH taken AS (
             UPDATE hooks_lease_gates g SET last_leased_at = now()
@@ -19,12 +23,16 @@ internal sealed partial class PostgresWebHookStore
                 SELECT g2.subscription_id FROM hooks_lease_gates g2
                 JOIN hooks_subscriptions s ON s.id = g2.subscription_id
                 WHERE s.status = 1
-                  AND (SELECT d.next_attempt_at FROM hooks_deliveries d
-                       WHERE d.subscription_id = g2.subscription_id AND d.status = 0 AND d.next_attempt_at <= $1
-                         AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now() + $2)
-                       ORDER BY d.next_attempt_at LIMIT 1) IS NOT NULL
-                  AND (SELECT count(*) FROM hooks_deliveries x
-                       WHERE x.subscription_id = g2.subscription_id AND x.lease_expires_at > now() + $2) < $4
+                  AND ((SELECT d.next_attempt_at FROM hooks_deliveries d
+                        WHERE d.subscription_id = g2.subscription_id AND d.status = 0 AND d.lease_expires_at IS NULL AND d.next_attempt_at <= $1
+                        ORDER BY d.next_attempt_at LIMIT 1) IS NOT NULL
+                    OR (SELECT d.next_attempt_at FROM hooks_deliveries d
+                        WHERE d.subscription_id = g2.subscription_id AND d.lease_expires_at <= now() + $2 AND d.status = 0 AND d.next_attempt_at <= $1
+                        ORDER BY d.lease_expires_at LIMIT 1) IS NOT NULL)
+                  AND (SELECT count(*) FROM (
+                           SELECT FROM hooks_deliveries x
+                           WHERE x.subscription_id = g2.subscription_id AND x.lease_expires_at > now() + $2
+                           ORDER BY x.lease_expires_at LIMIT $4) x) < $4
                 ORDER BY g2.last_leased_at
                 LIMIT $3
                 FOR UPDATE OF g2 SKIP LOCKED
@@ -36,23 +44,36 @@ internal sealed partial class PostgresWebHookStore
         """;
 
     // The next statement (a new snapshot, taken once the gates are held, sees every lease committed before): per claimed
-    // subscription, its room under the limit, then its oldest due unleased deliveries, the oldest of all first; no more
-    // than the batch from any one subscription (each row taken is locked: locking a subscription's whole room to keep a
-    // batch of it cost more than the leases). $5 the lease duration.
+    // subscription, its room under the limit, then its oldest due unleased deliveries (and any whose lease expired),
+    // the oldest of all first; no more than the batch from any one subscription (each row taken is locked: locking a
+    // subscription's whole room to keep a batch of it cost more than the leases). $5 the lease duration.
     private static readonly string LeaseSql = $"""
-        WITH gates AS (
+        WITH gates AS MATERIALIZED (
             SELECT g.subscription_id AS id,
-                   $4 - (SELECT count(*) FROM hooks_deliveries x
-                         WHERE x.subscription_id = g.subscription_id AND x.lease_expires_at > now() + $2) AS room
+                   $4 - (SELECT count(*) FROM (
+                             SELECT FROM hooks_deliveries x
+                             WHERE x.subscription_id = g.subscription_id AND x.lease_expires_at > now() + $2
+                             ORDER BY x.lease_expires_at LIMIT $4) x) AS room
             FROM (SELECT u.id COLLATE "C" AS subscription_id FROM unnest(current_setting('hooks.lease_gates')::text[]) AS u (id)) g
         ), picked AS (
             SELECT c.id, c.next_attempt_at FROM gates CROSS JOIN LATERAL (
-                SELECT d.id, d.next_attempt_at FROM hooks_deliveries d
-                WHERE d.subscription_id = gates.id AND d.status = 0 AND d.next_attempt_at <= $1
-                  AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now() + $2)
-                ORDER BY d.next_attempt_at, d.id
+                SELECT u.id, u.next_attempt_at FROM (
+                    SELECT r.id, r.next_attempt_at FROM (
+                        SELECT d.id, d.next_attempt_at FROM hooks_deliveries d
+                        WHERE d.subscription_id = gates.id AND d.status = 0 AND d.lease_expires_at IS NULL AND d.next_attempt_at <= $1
+                        ORDER BY d.next_attempt_at, d.id
+                        LIMIT least(greatest(gates.room, 0), $3)
+                        FOR UPDATE SKIP LOCKED) r
+                    UNION ALL
+                    SELECT e.id, e.next_attempt_at FROM (
+                        SELECT d.id, d.next_attempt_at FROM hooks_deliveries d
+                        WHERE d.subscription_id = gates.id AND d.lease_expires_at <= now() + $2 AND d.status = 0 AND d.next_attempt_at <= $1
+                        ORDER BY d.lease_expires_at
+                        LIMIT least(greatest(gates.room, 0), $3)
+                        FOR UPDATE SKIP LOCKED) e
+                ) u
+                ORDER BY u.next_attempt_at, u.id
                 LIMIT least(greatest(gates.room, 0), $3)
-                FOR UPDATE SKIP LOCKED
             ) c
             ORDER BY c.next_attempt_at, c.id
             LIMIT $3
@@ -145,8 +166,10 @@ internal sealed partial class PostgresWebHookStore
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("""
-            SELECT count(*) FROM hooks_deliveries d JOIN hooks_subscriptions s ON s.id = d.subscription_id
-            WHERE d.status = 0 AND d.next_attempt_at <= $1 AND s.status = 1
+            SELECT (SELECT count(*) FROM hooks_deliveries d JOIN hooks_subscriptions s ON s.id = d.subscription_id
+                    WHERE d.status = 0 AND d.lease_expires_at IS NULL AND d.next_attempt_at <= $1 AND s.status = 1)
+                 + (SELECT count(*) FROM hooks_deliveries d JOIN hooks_subscriptions s ON s.id = d.subscription_id
+                    WHERE d.lease_expires_at IS NOT NULL AND d.status = 0 AND d.next_attempt_at <= $1 AND s.status = 1)
             """, connection);
         command.Parameters.Add(P(now));
         await command.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once
@@ -162,12 +185,12 @@ internal sealed partial class PostgresWebHookStore
             SELECT least(
                 (SELECT min(n.next_attempt_at) FROM hooks_subscriptions s CROSS JOIN LATERAL (
                      SELECT d.next_attempt_at FROM hooks_deliveries d
-                     WHERE d.subscription_id = s.id AND d.status = 0 AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
+                     WHERE d.subscription_id = s.id AND d.status = 0 AND d.lease_expires_at IS NULL
                      ORDER BY d.next_attempt_at LIMIT 1) n
                  WHERE s.status = 1),
                 (SELECT min(greatest(d.next_attempt_at, d.lease_expires_at - now() + $1))
                  FROM hooks_deliveries d JOIN hooks_subscriptions s ON s.id = d.subscription_id
-                 WHERE d.lease_expires_at > now() AND d.status = 0 AND s.status = 1))
+                 WHERE d.lease_expires_at IS NOT NULL AND d.status = 0 AND s.status = 1))
             """, connection);
         command.Parameters.Add(P(_hostClock.GetUtcNow()));
         await command.PrepareAsync(cancellationToken).ConfigureAwait(false); // persistent per connection: planned once

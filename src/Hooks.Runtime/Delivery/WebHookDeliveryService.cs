@@ -77,14 +77,15 @@ internal sealed class WebHookDeliveryService : BackgroundService
         _logger = logger;
         // Enough queued work to keep every worker busy between two refills, and no more: queued leases are held.
         // A lease waiting in the queue is not sent, yet it counts against its subscription's limit for every dispatcher
-        // sharing the store and keeps them from sending it: held leases are bounded by the workers and as many queued
-        // for them (one attempt's wait at most), not by the batch size, so a dispatcher never sits on a backlog other
-        // dispatchers could be sending. The queue is topped up when it falls below a quarter of the workers, so each
-        // lease request takes about three quarters of the workers' number or more: a request has a fixed cost in a
-        // shared store (a transaction, locks, a round trip), and topping up a few at a time cost three dispatchers
-        // sharing PostgreSQL more than their deliveries (measured: x1.6 against one with a quarter of headroom, x2 with
-        // this).
-        _maxHeld = 2 * _options.MaxConcurrency;
+        // sharing the store and keeps them from sending it: held leases are bounded by the workers and twice as many
+        // queued for them (two attempts' wait at most), not by the batch size, so a dispatcher never sits on a backlog
+        // other dispatchers could be sending. The queue is topped up when it falls below a quarter of the workers, so
+        // each lease request takes about one and three quarters of the workers' number: a request has a fixed cost in
+        // a shared store (a transaction, locks, a walk of the subscription's due index past the entries of deliveries
+        // leased since the last vacuum), and small requests cost three dispatchers sharing PostgreSQL more than their
+        // deliveries (measured against one dispatcher: x1.6 with a quarter of the workers' headroom, x2.0–2.4 with as
+        // many again, x2.3–2.7 with twice as many and half the lease requests).
+        _maxHeld = 3 * _options.MaxConcurrency;
         _refillBelow = Math.Max(1, _options.MaxConcurrency / 4);
         // Unbounded in type, bounded by the loop, which never holds more than _maxHeld leases in it; an
         // unbounded channel's TryRead takes no lock, so many workers draining it do not contend.

@@ -268,6 +268,35 @@ public abstract partial class WebHookStoreConformance : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task An_expired_lease_is_leased_again_in_due_order_among_unleased_deliveries_and_within_the_limit()
+    {
+        var store = await CreateStoreAsync();
+        await store.CreateSubscriptionAsync(Subscription("sub_a"));
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add((await store.AppendMessageAsync(Draft(at: T0.AddMilliseconds(i)))).MessageId);
+        }
+        var first = await LeaseAsync(store, T0.AddSeconds(1), 2); // the two oldest, leased for a minute
+        Assert.Equal(ids.Take(2), first.Select(l => l.Message.Id));
+        await store.RecordAttemptsAsync([Succeeded(first[1])]);
+
+        // While the first lease runs, only the unleased ones are due; the limit of 3 counts it.
+        var later = await LeaseAsync(store, T0.AddSeconds(30), 10, perSubscription: 3);
+        Assert.Equal(ids.Skip(2), later.Select(l => l.Message.Id));
+        Assert.Empty(await LeaseAsync(store, T0.AddSeconds(31), 10, perSubscription: 10));
+        // Nothing unleased: the next due time is the first lease's expiry (as the host's clock will read it).
+        var next = await store.GetNextDueAsync();
+        Assert.InRange(next!.Value, T0.AddSeconds(60.5), T0.AddSeconds(61.5));
+
+        // Expired, it is due again, the oldest; the limit of 3 counts the two leases taken at 30 s and not the expired one.
+        var again = await LeaseAsync(store, T0.AddSeconds(62), 10, perSubscription: 3);
+        Assert.Equal([ids[0]], again.Select(l => l.Message.Id));
+        Assert.NotEqual(first[0].LeaseToken, again[0].LeaseToken);
+        Assert.Equal(3, await store.CountDueAsync(T0.AddSeconds(62))); // pending and due, leased or not; the succeeded one is not
+    }
+
+    [SkippableFact]
     public async Task A_recorded_failure_makes_the_delivery_due_at_its_next_time()
     {
         var store = await CreateStoreAsync();
