@@ -13,7 +13,8 @@
 //       [--concurrency 64] [--rounds 3]: published and delivered events/s per producer store, as ratios to in-memory,
 //       and CPU time per delivery of this process and of a local PostgreSQL (postgres needs HOOKS_POSTGRES; StoreBenchmark.cs)
 //   dotnet run -c Release --project benchmarks/Hooks.LoadHarness -- --mode scaleout [--dispatchers 3] [--messages 5000]
-//       [--concurrency 16] [--receiver-delay-ms 20] [--rounds 3] [--subscriptions 1] [--warmup 15000]: N dispatcher processes on one PostgreSQL against one
+//       [--concurrency 16] [--receiver-delay-ms 20] [--rounds 3] [--subscriptions 1] [--warmup 15000 per process]: N dispatcher processes on one PostgreSQL
+//       against one, with the CPU time per delivery of the dispatchers and of a local PostgreSQL
 // HOOKS_LOAD_VERBOSE=1 adds per-run connections, allocation and GC counts.
 using System.Buffers;
 using System.Diagnostics;
