@@ -94,9 +94,10 @@ internal static class StoreBenchmark
 
     /// <summary>
     /// <c>--mode scaleout [--dispatchers 3] [--messages 5000] [--concurrency 16] [--receiver-delay-ms 20] [--rounds 3] [--warmup 15000]</c>:
-    /// one PostgreSQL (<c>HOOKS_POSTGRES</c>), this process publishing, and first one then N dispatcher processes (this
-    /// executable with <c>--dispatcher-host</c>) each with <c>MaxConcurrency</c> = concurrency, delivering to a receiver
-    /// that takes the delay to answer. Each run first delivers about <c>warmup</c> deliveries per dispatcher process, untimed.
+    /// one PostgreSQL (<c>HOOKS_POSTGRES</c>), this process publishing, and one then N dispatcher processes (the order
+    /// alternating by round; this executable with <c>--dispatcher-host</c>) each with <c>MaxConcurrency</c> = concurrency,
+    /// delivering to a receiver that takes the delay to answer. Each run first delivers about <c>warmup</c> deliveries
+    /// per dispatcher process, untimed.
     /// </summary>
     public static async Task RunScaleOutAsync(int dispatchers, int messages, int concurrency, TimeSpan receiverDelay, int rounds, int subscriptions = 1,
         int warmup = 15_000)
