@@ -19,8 +19,8 @@ internal sealed partial class SqliteWebHookStore
         }
         // Group-committed with whatever else is queued for the writer; the body is read when the operation runs, before
         // this call completes, so the caller's memory is not kept.
-        return await WriteAsync(draft, static (_, commands, transaction, d) => Append(commands.Append, transaction, d), cancellationToken)
-            .ConfigureAwait(false);
+        return await WriteAsync(draft, static (_, commands, transaction, d) => Append(commands.Append, transaction, d), cancellationToken,
+            keepsFanOut: true).ConfigureAwait(false);
     }
 
     private async ValueTask<WebHookPublishResult> AppendInTransactionAsync(WebHookMessageDraft draft, CancellationToken cancellationToken)
@@ -92,21 +92,32 @@ internal sealed partial class SqliteWebHookStore
         // subscription at the commit: WriteSequences; an app transaction's, here): a multi-row write inside the group's
         // transaction would open a statement journal (a 64 KB buffer allocated and freed per statement), which costs
         // more than the statements themselves.
-        var targets = draft.SubscriptionId is { } only ? commands.TargetOne.Bind("$only", only)
-            : message.Tenant is { } tenant ? commands.TargetsOfTenant.Bind("$tenant", tenant).Bind("$type", message.EventType)
-            : commands.TargetsOfAll.Bind("$type", message.EventType);
         var found = commands.Targets;
         found.Clear();
-        using (var reader = targets.In(transaction).ExecuteReader())
+        if (draft.SubscriptionId is not null || !commands.TryFanOutFromCache(message.Tenant, message.EventType))
         {
-            while (reader.Read())
+            var targets = draft.SubscriptionId is { } only ? commands.TargetOne.Bind("$only", only)
+                : message.Tenant is { } tenant ? commands.TargetsOfTenant.Bind("$tenant", tenant).Bind("$type", message.EventType)
+                : commands.TargetsOfAll.Bind("$type", message.EventType);
+            using (var reader = targets.In(transaction).ExecuteReader())
             {
-                // A test event (one named subscription) is pending whatever the subscription's status.
-                var pending = draft.SubscriptionId is not null || reader.GetInt32(2) == (int)WebHookSubscriptionStatus.Enabled;
-                var sid = reader.GetInt64(0);
-                // An earlier append of the writer's transaction may have numbered this subscription's deliveries already.
-                var last = commands.Sequences is { } numbered && numbered.TryGetValue(sid, out var inTransaction) ? inTransaction : reader.GetInt64(1);
-                found.Add((sid, last + 1, pending));
+                while (reader.Read())
+                {
+                    // A test event (one named subscription) is pending whatever the subscription's status.
+                    var pending = draft.SubscriptionId is not null || reader.GetInt32(2) == (int)WebHookSubscriptionStatus.Enabled;
+                    var sid = reader.GetInt64(0);
+                    // An earlier append of the writer's transaction may have numbered this subscription's deliveries already.
+                    var last = commands.Sequences is { } numbered && numbered.TryGetValue(sid, out var inTransaction) ? inTransaction : reader.GetInt64(1);
+                    found.Add((sid, last + 1, pending));
+                    if (commands.Committed is { } committed)
+                    {
+                        committed[sid] = reader.GetInt64(1); // the writer defers its counters: the row holds the last commit's
+                    }
+                }
+            }
+            if (draft.SubscriptionId is null)
+            {
+                commands.CacheFanOut(message.Tenant, message.EventType);
             }
         }
         var pushed = 0;
@@ -166,7 +177,6 @@ internal sealed partial class SqliteWebHookStore
         {
             commands.SetLastSequence.Bind("$sid", sid).Bind("$sequence", sequence).In(transaction).ExecuteNonQuery();
         }
-        commands.Sequences.Clear();
     }
 
     /// <summary>The append's statements, kept on the writer connection (or made for one append on the app's).</summary>
@@ -178,6 +188,73 @@ internal sealed partial class SqliteWebHookStore
 
         // Read by one append at a time (the writer's, or an app transaction's own commands).
         public readonly List<(long Sid, long Sequence, bool Pending)> Targets = [];
+
+        // The writer's fan-out cache (null on an app's connection). Fan-out was a third of an append's time in the
+        // writer (a query over three kinds of filter rows, deduplicated), and its answer changes only when a
+        // subscription or its filters do: the targets of a (tenant, type) as last queried, and each target's last
+        // committed number. The writer forgets both before any operation that may change subscriptions, when it
+        // changes a subscription's status itself, after a rollback, and when another connection (an app's
+        // transaction, another process) committed to the file (PRAGMA data_version, read in each transaction).
+        private readonly Dictionary<(string? Tenant, string Type), (long Sid, bool Pending)[]>? _fanOut = deferSequences ? [] : null;
+        public readonly Dictionary<long, long>? Committed = deferSequences ? [] : null;
+        private const int MaxCachedFanOuts = 4_096;
+
+        /// <summary>Fills <see cref="Targets"/> from the cache; false when the (tenant, type) is not cached.</summary>
+        public bool TryFanOutFromCache(string? tenant, string type)
+        {
+            if (_fanOut is null || !_fanOut.TryGetValue((tenant, type), out var cached))
+            {
+                return false;
+            }
+            foreach (var (sid, pending) in cached)
+            {
+                if (Sequences!.TryGetValue(sid, out var last) || Committed!.TryGetValue(sid, out last))
+                {
+                    Targets.Add((sid, last + 1, pending));
+                }
+                else
+                {
+                    Targets.Clear();
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /// <summary>Keeps what the query just put in <see cref="Targets"/> as the targets of (tenant, type).</summary>
+        public void CacheFanOut(string? tenant, string type)
+        {
+            if (_fanOut is null)
+            {
+                return;
+            }
+            if (_fanOut.Count >= MaxCachedFanOuts)
+            {
+                ForgetFanOut();
+            }
+            var targets = new (long Sid, bool Pending)[Targets.Count];
+            for (var i = 0; i < targets.Length; i++)
+            {
+                targets[i] = (Targets[i].Sid, Targets[i].Pending);
+            }
+            _fanOut[(tenant, type)] = targets;
+        }
+
+        public void ForgetFanOut()
+        {
+            _fanOut?.Clear();
+            Committed?.Clear();
+        }
+
+        /// <summary>After the writer's commit: the counters it wrote are the committed ones now.</summary>
+        public void Committing()
+        {
+            foreach (var (sid, sequence) in Sequences!)
+            {
+                Committed![sid] = sequence;
+            }
+            Sequences.Clear();
+        }
 
         public readonly SqliteStatement FindKey = new(connection,
             "SELECT message_id, deliveries FROM hooks_idempotency_keys WHERE tenant = $tenant AND key = $key");

@@ -26,7 +26,7 @@ internal sealed partial class SqliteWebHookStore
                 store.Record(commands, transaction, list[i], health, ref changes);
             }
             return changes ?? (IReadOnlyList<WebHookSubscriptionChange>)[];
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, keepsFanOut: true).ConfigureAwait(false);
     }
 
     private sealed class Health(long sid, long version, WebHookSubscriptionStatus status, DateTimeOffset? failingSince)
@@ -121,6 +121,10 @@ internal sealed partial class SqliteWebHookStore
         }
         // A write like the owner's: the version moves, so an owner's update from an older read conflicts.
         var cached = _subscriptions.TryGetValue(sid, out var c) && c.Version == version ? c : null;
+        if (disable)
+        {
+            commands.Append.ForgetFanOut(); // a disabled subscription's deliveries are no longer pending
+        }
         commands.SetHealth
             .Bind("$sid", sid)
             .Bind("$failing_since", newFailingSince?.UtcTicks)

@@ -23,7 +23,7 @@ internal sealed partial class SqliteWebHookStore
         }
         return await WriteAsync((Now: now.UtcTicks, Limit: limit, PerSubscription: perSubscriptionLimit, Until: (now + leaseDuration).UtcTicks),
             static (store, commands, transaction, s) => store.Lease(commands, transaction, s.Now, s.Limit, s.PerSubscription, s.Until),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken, keepsFanOut: true).ConfigureAwait(false);
     }
 
     private List<WebHookLease> Lease(WriterCommands commands, SqliteTransaction transaction, long now, int limit, int perSubscription, long until)
@@ -139,7 +139,7 @@ internal sealed partial class SqliteWebHookStore
                 commands.Release.Bind("$id", lease.DeliveryId).Bind("$token", lease.LeaseToken.ToByteArray()).In(transaction).ExecuteNonQuery();
             }
             return true;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, keepsFanOut: true).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -172,6 +172,9 @@ internal sealed partial class SqliteWebHookStore
         public SqliteConnection Connection { get; } = connection;
 
         public readonly AppendCommands Append = new(connection, deferSequences: true);
+
+        // Changes when another connection commits to the file; the writer's own commits leave it.
+        public readonly SqliteStatement DataVersion = new(connection, "PRAGMA data_version");
 
         // Per enabled subscription with something due: its running leases.
         public readonly SqliteStatement LeaseCandidates = new(connection, """
@@ -233,6 +236,7 @@ internal sealed partial class SqliteWebHookStore
         public void Dispose()
         {
             Append.Dispose();
+            DataVersion.Dispose();
             LeaseCandidates.Dispose();
             DueOf.Dispose();
             TakeLease.Dispose();

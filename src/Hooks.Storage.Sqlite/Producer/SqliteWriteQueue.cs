@@ -11,6 +11,7 @@ internal sealed partial class SqliteWebHookStore
     private const int MaxWriteBatch = 256;
     private readonly ConcurrentQueue<WriteOperation> _writes = new();
     private long _commits;
+    private long _dataVersion = -1; // PRAGMA data_version as the writer last read it
 
     /// <summary>How many write transactions were committed (fewer than operations when they were grouped).</summary>
     internal long Commits => Interlocked.Read(ref _commits);
@@ -20,11 +21,16 @@ internal sealed partial class SqliteWebHookStore
     /// the other writes queued meanwhile; completes once that transaction committed. Not cancellable once queued: the
     /// operation reads the caller's state (an append's body) when it runs.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="keepsFanOut"/>: true for the operations that never change a subscription's row or filters (or
+    /// forget the writer's fan-out cache themselves when they do); any other operation makes the writer forget it before
+    /// the operation runs.
+    /// </remarks>
     private async Task<T> WriteAsync<T, TState>(TState state, Func<SqliteWebHookStore, WriterCommands, SqliteTransaction, TState, T> work,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool keepsFanOut = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var operation = new WriteOperation<TState, T>(state, work);
+        var operation = new WriteOperation<TState, T>(state, work) { KeepsFanOut = keepsFanOut };
         _writes.Enqueue(operation);
         await _database.RunAsync((Store: this, Mine: (WriteOperation)operation), static (connection, s, _) =>
         {
@@ -73,10 +79,22 @@ internal sealed partial class SqliteWebHookStore
                 {
                     _deferredSubscriptions.Clear();
                     commands.Append.Sequences!.Clear(); // numbers of a rolled-back attempt were never given
+                    // Read inside the transaction (the write lock held): another connection's commit since our last one
+                    // may have changed subscriptions or their counters.
+                    var dataVersion = (long)commands.DataVersion.In(transaction).ExecuteScalar()!;
+                    if (dataVersion != _dataVersion)
+                    {
+                        commands.Append.ForgetFanOut();
+                        _dataVersion = dataVersion;
+                    }
                     for (var i = 0; i < batch.Count; i++)
                     {
                         var operation = batch[i];
                         operation.Error = null;
+                        if (!operation.KeepsFanOut)
+                        {
+                            commands.Append.ForgetFanOut();
+                        }
                         try
                         {
                             operation.Run(this, commands, transaction);
@@ -96,6 +114,7 @@ internal sealed partial class SqliteWebHookStore
                     {
                         WriteSequences(commands.Append, transaction);
                         transaction.Commit();
+                        commands.Append.Committing();
                     }
                     // else: disposed uncommitted, which rolls back everything the batch wrote
                 }
@@ -109,6 +128,7 @@ internal sealed partial class SqliteWebHookStore
                     Volatile.Write(ref operation.Done, true);
                 }
                 _deferredSubscriptions.Clear();
+                commands.Append.ForgetFanOut(); // what the cache learnt in the transaction was not committed
                 return;
             }
             if (failed < 0)
@@ -128,6 +148,7 @@ internal sealed partial class SqliteWebHookStore
             }
             // One operation failed: the transaction was rolled back; the others run again without it.
             _deferredSubscriptions.Clear();
+            commands.Append.ForgetFanOut();
             var culprit = batch[failed];
             culprit.Error = failure;
             Volatile.Write(ref culprit.Done, true);
@@ -142,6 +163,7 @@ internal sealed partial class SqliteWebHookStore
     {
         public Exception? Error;
         public bool Done;
+        public bool KeepsFanOut;
 
         public abstract void Run(SqliteWebHookStore store, WriterCommands commands, SqliteTransaction transaction);
     }

@@ -112,6 +112,66 @@ public sealed class SqliteWebHookStoreTests
     }
 
     [Fact]
+    public async Task The_writers_fan_out_follows_subscriptions_created_refiltered_and_disabled_after_a_publish_of_the_same_type()
+    {
+        // The writer keeps each (tenant, type)'s targets between appends: every change to the targets must reach it.
+        using var file = new SqliteFile();
+        await using var database = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
+        var store = new SqliteWebHookStore(database, _protector);
+        await store.CreateSubscriptionAsync(Subscription("sub_a", WebHookSecret.Generate()));
+        Assert.Equal(1, (await store.AppendMessageAsync(Draft())).Deliveries);
+
+        await store.CreateSubscriptionAsync(Subscription("sub_b", WebHookSecret.Generate()) with { EventTypes = ["order.*"] });
+        Assert.Equal(2, (await store.AppendMessageAsync(Draft())).Deliveries);
+
+        var a = (await store.GetSubscriptionAsync("sub_a"))!;
+        Assert.Equal(WebHookSubscriptionUpdateResult.Updated, await store.UpdateSubscriptionAsync(a with { EventTypes = ["invoice.*"] }));
+        Assert.Equal(1, (await store.AppendMessageAsync(Draft())).Deliveries);
+
+        // The dispatcher disables sub_b (a 410) in a write of its own; the next publish still joins its feed, as skipped.
+        var leases = await store.LeaseDueAsync(T0, 10, 10, TimeSpan.FromMinutes(1));
+        var lease = leases.First(l => l.Subscription.Id == "sub_b");
+        await store.RecordAttemptsAsync([new WebHookAttemptResult
+        {
+            Lease = new WebHookLeaseRef(lease.Delivery.Id, lease.LeaseToken),
+            Attempt = new WebHookAttempt
+            {
+                DeliveryId = lease.Delivery.Id, MessageId = lease.Message.Id, SubscriptionId = "sub_b", Number = 1, StartedAt = T0,
+                Outcome = WebHookAttemptOutcome.HttpError, StatusCode = 410,
+            },
+            NewStatus = WebHookDeliveryStatus.Failed,
+            DisableSubscriptionReason = "410 Gone",
+        }]);
+        Assert.Equal(0, (await store.AppendMessageAsync(Draft())).Deliveries);
+        Assert.Equal([1L, 2L, 3L], (await store.ReadFeedAsync("sub_b", 0, 10)).Entries.Select(e => e.Sequence));
+        var latest = (await store.ListDeliveriesAsync(new WebHookDeliveryQuery { SubscriptionId = "sub_b", Limit = 1 })).Single();
+        Assert.Equal(WebHookDeliveryStatus.Skipped, latest.Status);
+        Assert.Equal([1L, 2L], (await store.ReadFeedAsync("sub_a", 0, 10)).Entries.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task A_store_sees_what_another_connection_committed_to_the_file_between_its_own_appends()
+    {
+        // Two stores on one file, as two processes would be: each numbers the feed after the other's commits, and a
+        // subscription one creates is a target of the other's next publish.
+        using var file = new SqliteFile();
+        await using var firstDatabase = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
+        await using var secondDatabase = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
+        var first = new SqliteWebHookStore(firstDatabase, _protector);
+        var second = new SqliteWebHookStore(secondDatabase, _protector);
+        await first.CreateSubscriptionAsync(Subscription("sub_a", WebHookSecret.Generate()));
+
+        await first.AppendMessageAsync(Draft());
+        await second.AppendMessageAsync(Draft());
+        await first.AppendMessageAsync(Draft());
+        await second.CreateSubscriptionAsync(Subscription("sub_b", WebHookSecret.Generate()));
+        Assert.Equal(2, (await first.AppendMessageAsync(Draft())).Deliveries);
+
+        Assert.Equal([1L, 2L, 3L, 4L], (await first.ReadFeedAsync("sub_a", 0, 10)).Entries.Select(e => e.Sequence));
+        Assert.Equal([1L], (await second.ReadFeedAsync("sub_b", 0, 10)).Entries.Select(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task UseSqlite_stores_the_producers_outbox_before_or_after_AddProducer()
     {
         await using var before = Build(s => s.AddWebHooks().UseSqlite("Data Source=before.db").AddProducer());
