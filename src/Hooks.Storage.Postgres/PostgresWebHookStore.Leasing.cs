@@ -45,8 +45,11 @@ internal sealed partial class PostgresWebHookStore
 
     // The next statement (a new snapshot, taken once the gates are held, sees every lease committed before): per claimed
     // subscription, its room under the limit, then its oldest due unleased deliveries (and any whose lease expired),
-    // the oldest of all first; no more than the batch from any one subscription (each row taken is locked: locking a
-    // subscription's whole room to keep a batch of it cost more than the leases). $5 the lease duration.
+    // the oldest of all first; no more than the batch from any one subscription. $5 the lease duration. Unleased rows
+    // are not locked before the update: the gate already keeps every other lessee off this subscription's deliveries
+    // until this transaction commits, and a redelivery or delete racing the update is waited for by the update itself
+    // (the lock cost a WAL record per row: 6.9 against 5.9 records, and 60 against 54 µs per row leased, measured with
+    // pg_stat_statements). An expired lease is locked first (SKIP LOCKED): its old dispatcher may be recording it.
     private static readonly string LeaseSql = $"""
         WITH gates AS MATERIALIZED (
             SELECT g.subscription_id AS id,
@@ -62,8 +65,7 @@ internal sealed partial class PostgresWebHookStore
                         SELECT d.id, d.next_attempt_at FROM hooks_deliveries d
                         WHERE d.subscription_id = gates.id AND d.status = 0 AND d.lease_expires_at IS NULL AND d.next_attempt_at <= $1
                         ORDER BY d.next_attempt_at, d.id
-                        LIMIT least(greatest(gates.room, 0), $3)
-                        FOR UPDATE SKIP LOCKED) r
+                        LIMIT least(greatest(gates.room, 0), $3)) r
                     UNION ALL
                     SELECT e.id, e.next_attempt_at FROM (
                         SELECT d.id, d.next_attempt_at FROM hooks_deliveries d

@@ -21,7 +21,7 @@ namespace Hooks.Storage.Postgres;
 /// Leasing: a subscription's unexpired leases are counted only while the lessee holds the subscription's row in
 /// <c>hooks_lease_gates</c> (taken <c>FOR UPDATE SKIP LOCKED</c> by one statement, the count made by the next, whose
 /// snapshot sees every lease committed before the gate was taken), so dispatchers racing for one subscription never
-/// exceed its limit together. Deliveries are taken <c>FOR UPDATE SKIP LOCKED</c> too.
+/// exceed its limit together. Deliveries whose lease expired are taken <c>FOR UPDATE SKIP LOCKED</c> too.
 /// </para>
 /// <para>
 /// Clocks: lease expiry is the database's clock (<c>now()</c>), shifted by how far the caller's <c>now</c> is from
