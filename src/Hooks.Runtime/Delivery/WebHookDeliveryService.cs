@@ -15,7 +15,7 @@ namespace Hooks.Delivery;
 
 /// <summary>
 /// The dispatcher: one loop leases due deliveries in batches into a bounded queue; <see cref="WebHookProducerOptions.MaxConcurrency"/>
-/// workers take them, send them, record every attempt and schedule the next. It holds at most the workers' number of
+/// workers take them and send them; one recorder writes their results (every attempt, the next one scheduled) in batches. It holds at most the workers' number of
 /// leases and as many more (queued or being attempted, until their results are recorded), so a lease never waits
 /// long in its queue while another dispatcher sharing the store could send it. The store leases at most
 /// <see cref="WebHookProducerOptions.MaxConcurrencyPerSubscription"/> deliveries of one subscription at once (across
@@ -45,14 +45,23 @@ internal sealed class WebHookDeliveryService : BackgroundService
     private DateTimeOffset _nextBacklogCount;
     private ITimer? _wakeTimer;
 
-    // Attempt results go to the store in batches (one store operation for many attempts): a worker that finishes an
-    // attempt queues its result and, unless another worker is already writing, writes everything queued.
+    // Attempt results go to the store in batches (one store operation for many attempts), written by one recorder
+    // task: a worker queues its result and goes on to its next delivery. While the workers have leases queued (the
+    // dispatcher is busy, and no lease waits on these results), the recorder waits up to RecordLinger for a batch of
+    // half the workers before it writes: three PostgreSQL dispatchers with 16 workers each (receivers answering in
+    // 20 ms) recorded two results a call, 10,671 calls in a run, a third of the database's statement time; with the
+    // wait, seven a call (4,107 calls), and the database's CPU time per delivery fell by about a fifth. With nothing
+    // queued it writes at once: a result may free its subscription's room for the lease the idle workers wait for.
+    // The linger is wall-clock time (a batching bound, not a delivery time).
     private const int RecordBatchSize = 256;
+    internal static readonly TimeSpan RecordLinger = TimeSpan.FromMilliseconds(5);
     private readonly ConcurrentQueue<WebHookAttemptResult> _results = new();
-    // One writer at a time (_recording), so one list serves every batch: results mostly arrive one by one, and a new
-    // list per write would cost an allocation per delivery.
+    private int _pendingResults;
+    private readonly int _recordTarget;
+    private readonly SemaphoreSlim _resultsReady = new(0);
+    private volatile bool _recordingStopped;
+    // Only the recorder writes, so one list serves every batch (a new list per write would cost an allocation per write).
     private readonly List<WebHookAttemptResult> _batch = new(RecordBatchSize);
-    private int _recording;
     private int _refilling;
     // The clock reading the last lease request was made with (UTC ticks): a delivery due after it may be leasable now.
     private long _lastLeaseAtTicks;
@@ -89,6 +98,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
         // lease, gained more: x0.46 of the in-memory store's rate against x0.39, back to back.
         _maxHeld = 3 * _options.MaxConcurrency;
         _refillBelow = Math.Max(1, _options.MaxConcurrency / 4);
+        _recordTarget = Math.Max(1, _options.MaxConcurrency / 2);
         // Unbounded in type, bounded by the loop, which never holds more than _maxHeld leases in it; an
         // unbounded channel's TryRead takes no lock, so many workers draining it do not contend.
         _queue = Channel.CreateUnbounded<WebHookLease>(new UnboundedChannelOptions { SingleWriter = true });
@@ -110,6 +120,7 @@ internal sealed class WebHookDeliveryService : BackgroundService
         {
             workers[i] = Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None);
         }
+        var recorder = Task.Run(RecordLoopAsync, CancellationToken.None);
         try
         {
             await LeaseLoopAsync(stoppingToken).ConfigureAwait(false);
@@ -119,7 +130,10 @@ internal sealed class WebHookDeliveryService : BackgroundService
             _queue.Writer.TryComplete();
             // Workers see the cancellation; their current attempts release their leases, as do queued ones.
             await Task.WhenAll(workers).ConfigureAwait(false);
-            await RecordQueuedAsync().ConfigureAwait(false);
+            // The recorder writes what the workers finished, without waiting for more, and ends.
+            _recordingStopped = true;
+            _resultsReady.Release();
+            await recorder.ConfigureAwait(false);
             var unsent = new List<WebHookLeaseRef>();
             while (_queue.Reader.TryRead(out var lease))
             {
@@ -312,7 +326,12 @@ internal sealed class WebHookDeliveryService : BackgroundService
         {
             var result = await AttemptAsync(lease, timeout, hmac, stoppingToken).ConfigureAwait(false);
             _results.Enqueue(result);
-            await RecordQueuedAsync().ConfigureAwait(false);
+            // Wake the recorder when it may be idle (the first result) and when its batch is full (ends its wait).
+            var pending = Interlocked.Increment(ref _pendingResults);
+            if (pending == 1 || pending == _recordTarget)
+            {
+                _resultsReady.Release();
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -327,25 +346,38 @@ internal sealed class WebHookDeliveryService : BackgroundService
         }
     }
 
-    private async ValueTask RecordQueuedAsync()
+    private async Task RecordLoopAsync()
     {
-        // Re-check after releasing: a result queued while the last batch was being written is not left behind.
-        while (!_results.IsEmpty && Interlocked.Exchange(ref _recording, 1) == 0)
+        while (true)
         {
+            var pending = Volatile.Read(ref _pendingResults);
+            if (pending == 0)
+            {
+                if (_recordingStopped)
+                {
+                    return;
+                }
+                // A result queued after the read above counts 0 to 1 and releases: no wake is lost.
+                await _resultsReady.WaitAsync().ConfigureAwait(false);
+                continue;
+            }
+            if (pending < _recordTarget && Volatile.Read(ref _queued) > 0 && !_recordingStopped)
+            {
+                await _resultsReady.WaitAsync(RecordLinger).ConfigureAwait(false);
+            }
+            var batch = _batch;
+            while (batch.Count < RecordBatchSize && _results.TryDequeue(out var result))
+            {
+                batch.Add(result);
+            }
+            Interlocked.Add(ref _pendingResults, -batch.Count);
             try
             {
-                var batch = _batch;
-                while (batch.Count < RecordBatchSize && _results.TryDequeue(out var result))
-                {
-                    batch.Add(result);
-                }
                 await FlushAsync(batch).ConfigureAwait(false);
             }
             finally
             {
-                _batch.Clear(); // the store is done with it; hold no results
-
-                Volatile.Write(ref _recording, 0);
+                batch.Clear(); // the store is done with it; hold no results
             }
         }
     }
