@@ -15,13 +15,13 @@ namespace Hooks.Delivery;
 
 /// <summary>
 /// The dispatcher: one loop leases due deliveries in batches into a bounded queue; <see cref="WebHookProducerOptions.MaxConcurrency"/>
-/// workers take them and send them; one recorder writes their results (every attempt, the next one scheduled) in batches. It holds at most the workers' number of
-/// leases and as many more (queued or being attempted, until their results are recorded), so a lease never waits
-/// long in its queue while another dispatcher sharing the store could send it. The store leases at most
-/// <see cref="WebHookProducerOptions.MaxConcurrencyPerSubscription"/> deliveries of one subscription at once (across
-/// every dispatcher sharing it), so nothing over that limit is leased only to wait: a slow or dead subscription
-/// holds that many leases, whatever its backlog. A publish rings a signal that wakes the loop at
-/// once; a timer wakes it when the next retry is due.
+/// workers take them and send them; one recorder writes their results (every attempt, the next one scheduled) in
+/// batches. It holds at most the workers' number of leases and twice as many more (queued or being attempted, until
+/// their results are recorded), so a lease never waits long in its queue while another dispatcher sharing the store
+/// could send it. The store leases at most <see cref="WebHookProducerOptions.MaxConcurrencyPerSubscription"/>
+/// deliveries of one subscription at once (across every dispatcher sharing it), so nothing over that limit is leased
+/// only to wait: a slow or dead subscription holds that many leases, whatever its backlog. A publish rings a signal
+/// that wakes the loop at once; a timer wakes it when the next retry is due.
 /// </summary>
 internal sealed class WebHookDeliveryService : BackgroundService
 {
@@ -51,9 +51,9 @@ internal sealed class WebHookDeliveryService : BackgroundService
     // half the workers before it writes: three PostgreSQL dispatchers with 16 workers each (receivers answering in
     // 20 ms) recorded two results a call, 10,671 calls in a run, a third of the database's statement time; with the
     // wait, seven a call (4,107 calls), and the database's CPU time per delivery fell from 442 to 370 µs (medians of
-    // three rounds; from 402 to 322 µs under one dispatcher). With nothing
-    // queued it writes at once: a result may free its subscription's room for the lease the idle workers wait for.
-    // The linger is wall-clock time (a batching bound, not a delivery time).
+    // three rounds; from 402 to 322 µs under one dispatcher). With nothing queued it writes at once: a result may free
+    // its subscription's room for the lease the idle workers wait for. The linger is wall-clock time (a batching
+    // bound, not a delivery time).
     private const int RecordBatchSize = 256;
     internal static readonly TimeSpan RecordLinger = TimeSpan.FromMilliseconds(5);
     private readonly ConcurrentQueue<WebHookAttemptResult> _results = new();
