@@ -100,7 +100,77 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
         finally
         {
+            if (++_writesSinceCheckpoint >= CheckpointEveryWrites)
+            {
+                _writesSinceCheckpoint = 0;
+                RequestCheckpoint();
+            }
             _gate.Release();
+        }
+    }
+
+    // Checkpoints (copying the WAL's pages into the database file, with an fsync of each) run on a connection of their
+    // own, not in the writer's commits: a checkpoint the writer ran itself held every queued write for its length
+    // (under the load harness, 12 of about 5,800 commits took 0.8–1.0 s between them, an eighth of the writer's time).
+    // A passive checkpoint waits for nobody, and the writer goes on appending to the WAL meanwhile. Asked for after
+    // every 256 writes (under the gate). Measured, three runs each, interleaved: SQLite delivered 15,949–16,488 events/s
+    // (x0.57–0.60 of the in-memory store) against 14,774–15,230/s (x0.54–0.56), and published 40,000–51,000/s against
+    // 29,000–33,000/s.
+    private const int CheckpointEveryWrites = 256;
+    private int _writesSinceCheckpoint;
+    private readonly SemaphoreSlim _checkpointWanted = new(0, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _checkpointer;
+
+    /// <summary>After each checkpoint the checkpointer ran: the WAL's frames, and how many of them the file now holds.</summary>
+    internal Action<long, long>? CheckpointCompleted { get; set; }
+
+    private void RequestCheckpoint()
+    {
+        if (_connection is null || _disposed || FilePath.Length == 0)
+        {
+            return; // an in-memory database has no WAL to move
+        }
+        _checkpointer ??= Task.Run(() => CheckpointLoopAsync(_stopping.Token));
+        if (_checkpointWanted.CurrentCount == 0)
+        {
+            _checkpointWanted.Release(); // only here, under the gate: the count never passes one
+        }
+    }
+
+    private async Task CheckpointLoopAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(stopping).ConfigureAwait(false);
+            using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+            while (true)
+            {
+                await _checkpointWanted.WaitAsync(stopping).ConfigureAwait(false);
+                try
+                {
+                    // One row: busy, the WAL's frames, the frames now in the database file.
+                    await using var result = await checkpoint.ExecuteReaderAsync(stopping).ConfigureAwait(false);
+                    if (await result.ReadAsync(stopping).ConfigureAwait(false))
+                    {
+                        CheckpointCompleted?.Invoke(result.GetInt64(1), result.GetInt64(2));
+                    }
+                }
+                catch (SqliteException)
+                {
+                    // Busy (another process's checkpoint) or failing: the next request tries again, and the writer's
+                    // automatic checkpoint bounds the WAL meanwhile.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        catch (SqliteException)
+        {
+            // The connection could not be opened: the writer's automatic checkpoint does the work.
         }
     }
 
@@ -119,9 +189,10 @@ internal sealed class SqliteDatabase : IAsyncDisposable
             {
                 // WAL: readers do not block the writer nor it them; the setting is kept in the file. synchronous=NORMAL
                 // in WAL mode: a commit survives the process dying (the point here), and the fsync moves from every
-                // commit to checkpoints; only a power loss may take the last commits back. Checkpoints every 10,000
-                // pages, not 1,000: pages rewritten by every commit (index tails) are copied once per checkpoint.
-                pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 10000;";
+                // commit to checkpoints; only a power loss may take the last commits back. Checkpoints run on the
+                // checkpointer's connection (below); the writer's own automatic one, at 40,000 pages rather than
+                // SQLite's 1,000, is a backstop should those fall behind.
+                pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 40000;";
                 await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             await SqliteMigrator.MigrateAsync(connection, _migrations, _time, cancellationToken).ConfigureAwait(false);
@@ -141,6 +212,12 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         try
         {
             _disposed = true;
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            if (_checkpointer is { } checkpointer)
+            {
+                await checkpointer.ConfigureAwait(false);
+            }
+            _stopping.Dispose();
             if (_connection is { } connection)
             {
                 _connection = null;

@@ -172,6 +172,34 @@ public sealed class SqliteWebHookStoreTests
     }
 
     [Fact]
+    public async Task The_WAL_is_checkpointed_into_the_database_file_off_the_writer_after_every_256_writes()
+    {
+        // 256 writes of 4 KB rows: about 300 pages, far under the writer's own automatic checkpoint (40,000 pages), so
+        // only the checkpointer's connection moves them into the file.
+        using var file = new SqliteFile();
+        await using var database = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
+        var checkpointed = new TaskCompletionSource<(long Frames, long Copied)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        database.CheckpointCompleted = (frames, copied) => checkpointed.TrySetResult((frames, copied));
+        await database.EnsureReadyAsync(CancellationToken.None); // the file, migrated
+        var before = new FileInfo(file.Path).Length;
+        for (var i = 0; i < 256; i++)
+        {
+            await database.RunAsync(i, static async (connection, n, ct) =>
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = "CREATE TABLE IF NOT EXISTS scratch (n INTEGER, b BLOB); INSERT INTO scratch VALUES ($n, randomblob(4096))";
+                command.Parameters.AddWithValue("$n", n);
+                return await command.ExecuteNonQueryAsync(ct);
+            }, CancellationToken.None);
+        }
+
+        var (frames, copied) = await checkpointed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(frames >= 256, $"{frames} frames in the WAL");
+        Assert.Equal(frames, copied); // nothing held it back: no reader, and the writer was idle
+        Assert.True(new FileInfo(file.Path).Length >= before + 256 * 4096, "the rows are in the database file");
+    }
+
+    [Fact]
     public async Task UseSqlite_stores_the_producers_outbox_before_or_after_AddProducer()
     {
         await using var before = Build(s => s.AddWebHooks().UseSqlite("Data Source=before.db").AddProducer());
