@@ -364,7 +364,15 @@ internal sealed class WebHookDeliveryService : BackgroundService
             }
             if (pending < _recordTarget && Volatile.Read(ref _queued) > 0 && !_recordingStopped)
             {
-                await _resultsReady.WaitAsync(RecordLinger).ConfigureAwait(false);
+                // A release left from a result that arrived during the last write would end this wait at once: drop
+                // it, then wait unless the batch filled meanwhile (a release after this look still ends the wait).
+                while (_resultsReady.Wait(0))
+                {
+                }
+                if (Volatile.Read(ref _pendingResults) < _recordTarget)
+                {
+                    await _resultsReady.WaitAsync(RecordLinger).ConfigureAwait(false);
+                }
             }
             var batch = _batch;
             while (batch.Count < RecordBatchSize && _results.TryDequeue(out var result))
