@@ -174,7 +174,7 @@ public sealed class SqliteWebHookStoreTests
     [Fact]
     public async Task The_WAL_is_checkpointed_into_the_database_file_off_the_writer_after_every_256_writes()
     {
-        // 256 writes of 4 KB rows: about 300 pages, far under the writer's own automatic checkpoint (40,000 pages), so
+        // 256 writes of 4 KB rows: about 300 pages, far under the writer's own automatic checkpoint (10,000 pages), so
         // only the checkpointer's connection moves them into the file.
         using var file = new SqliteFile();
         await using var database = new SqliteDatabase(file.ConnectionString, TimeProvider.System);
